@@ -1,0 +1,59 @@
+package io.jkvm.core.vm;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Passes the guest console through and remembers a kernel panic line. With panic=-1 a panicking guest resets
+ * through the same i8042 path as a clean power-off; this is how jkvm tells the two apart and exits non-zero.
+ */
+final class PanicWatch extends OutputStream {
+    private static final byte[] MARK = "Kernel panic - not syncing".getBytes(StandardCharsets.US_ASCII);
+
+    private final OutputStream out;
+    private final StringBuilder line = new StringBuilder();
+    private int matched;
+    private boolean inPanicLine;
+    private volatile String panic;
+
+    PanicWatch(OutputStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+        out.write(b);
+        watch(b & 0xff);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        out.flush();
+    }
+
+    /** The panic message, or null when the guest has not panicked. */
+    String panic() {
+        return panic;
+    }
+
+    private void watch(int b) {
+        if (inPanicLine) {
+            if (b == '\n' || b == '\r' || line.length() > 200) {
+                panic = line.toString().trim();
+                inPanicLine = false;
+            } else {
+                line.append((char) b);
+            }
+            return;
+        }
+        matched = b == MARK[matched] ? matched + 1 : (b == MARK[0] ? 1 : 0);
+        if (matched == MARK.length) {
+            matched = 0;
+            inPanicLine = true;
+            line.setLength(0);
+            line.append("Kernel panic - not syncing");
+            panic = line.toString();
+        }
+    }
+}

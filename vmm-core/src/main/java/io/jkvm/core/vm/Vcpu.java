@@ -1,0 +1,127 @@
+package io.jkvm.core.vm;
+
+import io.jkvm.core.bus.IoBus;
+import io.jkvm.core.kvm.KvmExit;
+import io.jkvm.core.kvm.KvmRegs;
+import io.jkvm.core.kvm.KvmRun;
+import io.jkvm.core.kvm.KvmSregs;
+import io.jkvm.core.kvm.VcpuFd;
+
+/**
+ * One vCPU's KVM_RUN loop on its own platform thread. Port I/O and MMIO exits go to the buses on this thread; an
+ * exit that ends the VM (reset, shutdown, entry failure, internal error) is reported once through {@link VmStop}.
+ */
+final class Vcpu implements Runnable {
+    private final VcpuFd fd;
+    private final IoBus pio;
+    private final IoBus mmio;
+    private final VmStop stop;
+    final ExitCounters counters = new ExitCounters();
+
+    Vcpu(VcpuFd fd, IoBus pio, IoBus mmio, VmStop stop) {
+        this.fd = fd;
+        this.pio = pio;
+        this.mmio = mmio;
+        this.stop = stop;
+    }
+
+    VcpuFd fd() {
+        return fd;
+    }
+
+    Thread start() {
+        Thread t = new Thread(this, "vcpu" + fd.id());
+        t.setDaemon(true); // a vCPU halted in KVM_RUN must never keep the process alive
+        t.start();
+        return t;
+    }
+
+    @Override
+    public void run() {
+        KvmRun run = fd.kvmRun();
+        try {
+            while (!stop.stopped()) {
+                int reason = fd.run();
+                counters.exit(reason);
+                switch (reason) {
+                    case KvmExit.IO:
+                        io(run);
+                        break;
+                    case KvmExit.MMIO:
+                        mmio(run);
+                        break;
+                    case KvmExit.INTR:
+                        break; // kicked: the loop condition decides
+                    case KvmExit.HLT:
+                        stop.stop(VmExit.ok("vCPU " + fd.id() + " halted"));
+                        break;
+                    case KvmExit.SYSTEM_EVENT:
+                        systemEvent(run);
+                        break;
+                    case KvmExit.SHUTDOWN:
+                        fail("the guest shut the vCPU down (triple fault)", run);
+                        break;
+                    default:
+                        fail("unexpected exit", run);
+                        break;
+                }
+            }
+        } catch (RuntimeException e) {
+            stop.stop(VmExit.failed("vCPU " + fd.id() + ": " + e.getMessage()));
+        }
+    }
+
+    private void io(KvmRun run) {
+        int port = run.ioPort();
+        int size = run.ioSize();
+        int count = run.ioCount();
+        counters.pio.increment(port);
+        if (run.ioDirection() == KvmExit.IO_OUT) {
+            for (int i = 0; i < count; i++) {
+                pio.write(port, size, run.ioData(i));
+            }
+        } else {
+            for (int i = 0; i < count; i++) {
+                run.ioData(i, pio.read(port, size));
+            }
+        }
+    }
+
+    private void mmio(KvmRun run) {
+        long address = run.mmioPhysAddr();
+        int len = run.mmioLen();
+        counters.mmio.increment(address);
+        if (run.mmioIsWrite()) {
+            mmio.write(address, len, run.mmioData());
+        } else {
+            run.mmioData(mmio.read(address, len));
+        }
+    }
+
+    private void systemEvent(KvmRun run) {
+        int type = run.systemEventType();
+        if (type == KvmExit.SYSTEM_EVENT_SHUTDOWN || type == KvmExit.SYSTEM_EVENT_RESET) {
+            stop.stop(VmExit.ok("guest " + (type == KvmExit.SYSTEM_EVENT_RESET ? "reset" : "shutdown")));
+        } else {
+            fail("system event " + type, run);
+        }
+    }
+
+    private void fail(String what, KvmRun run) {
+        stop.stop(VmExit.failed(String.format("vCPU %d: %s: %s; %s", fd.id(), what, run.describe(), registers())));
+    }
+
+    /** The registers for a crash report; never throws (the vCPU may be in any state). */
+    String registers() {
+        try {
+            KvmRegs r = new KvmRegs();
+            KvmSregs s = new KvmSregs();
+            fd.getRegs(r);
+            fd.getSregs(s);
+            return String.format("rip=0x%x rsp=0x%x rflags=0x%x rax=0x%x cr0=0x%x cr3=0x%x cr4=0x%x efer=0x%x",
+                    r.rip(), r.rsp(), r.rflags(), r.rax(), s.cr0(), s.cr3(), s.cr4(), s.efer());
+        } catch (RuntimeException e) {
+            return "registers unavailable: " + e.getMessage();
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package io.jkvm.core.vm;
+
+import io.jkvm.core.boot.Layout;
+import io.jkvm.core.boot.LinuxLoader;
+import io.jkvm.core.bus.IoBus;
+import io.jkvm.core.kvm.EventFd;
+import io.jkvm.core.kvm.Kvm;
+import io.jkvm.core.kvm.KvmCpuid2;
+import io.jkvm.core.kvm.VcpuFd;
+import io.jkvm.core.kvm.VmFd;
+import io.jkvm.core.serial.Serial8250;
+
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A Linux guest on KVM: RAM, the in-kernel irqchip and PIT, the 8250 console at 0x3f8 (IRQ 4), the i8042 reset,
+ * and one thread per vCPU. Built whole by {@link #create} (nothing half-started on a bad input), run by
+ * {@link #run}, which returns how the guest ended.
+ */
+public final class Vm implements AutoCloseable {
+    static final long SERIAL_PORT = 0x3f8;
+    static final int SERIAL_IRQ = 4;
+    /** KVM_PIT_SPEAKER_DUMMY: port 0x61 is emulated in the kernel too, so the PIT's speaker gate does not exit. */
+    private static final int PIT_SPEAKER_DUMMY = 1;
+
+    private final Kvm kvm;
+    private final VmFd vm;
+    private final GuestRam ram;
+    private final LinuxLoader.Loaded loaded;
+    private final IoBus pio = new IoBus("pio");
+    private final IoBus mmio = new IoBus("mmio");
+    private final Serial8250 serial;
+    private final PanicWatch console;
+    private final EventFd serialIrq;
+    private final List<Vcpu> vcpus = new ArrayList<>();
+    private final VmStop stop;
+
+    private Vm(VmConfig config, OutputStream consoleOut) {
+        kvm = Kvm.open();
+        try {
+            vm = kvm.createVm();
+            // Intel VMX needs both ranges (real-mode TSS, identity map); they sit below the IOAPIC, outside RAM.
+            vm.setIdentityMapAddr(Layout.KVM_IDENTITY_MAP_ADDRESS);
+            vm.setTssAddr(Layout.KVM_TSS_ADDRESS);
+            vm.createIrqchip();
+            vm.createPit2(PIT_SPEAKER_DUMMY);
+            ram = GuestRam.allocate(vm, config.memory());
+            loaded = LinuxLoader.load(ram.memory(), config.kernel(), config.initrd(), config.cmdline(),
+                    config.cpus(), config.memory());
+
+            stop = new VmStop(this::kickAll);
+            console = new PanicWatch(consoleOut);
+            serialIrq = new EventFd();
+            vm.registerIrqfd(serialIrq.fd(), SERIAL_IRQ);
+            serial = new Serial8250(serialIrq::signal, console);
+            pio.add(SERIAL_PORT, 8, "serial", serial);
+            pio.add(I8042.BASE, I8042.LENGTH, "i8042", new I8042(this::reset));
+
+            KvmCpuid2 cpuid = kvm.supportedCpuid();
+            for (int i = 0; i < config.cpus(); i++) {
+                VcpuFd fd = vm.createVcpu(i);
+                CpuSetup.configure(fd, cpuid, config.cpus(), loaded.cpu());
+                vcpus.add(new Vcpu(fd, pio, mmio, stop));
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public static Vm create(VmConfig config, OutputStream consoleOut) {
+        return new Vm(config, consoleOut);
+    }
+
+    public LinuxLoader.Loaded loaded() {
+        return loaded;
+    }
+
+    public Serial8250 serial() {
+        return serial;
+    }
+
+    /** Starts every vCPU and waits until the guest ends the VM, or {@link #stop} is called, or the timeout passes. */
+    public VmExit run(long timeoutMillis) throws InterruptedException {
+        for (Vcpu v : vcpus) {
+            v.start();
+        }
+        return stop.await(timeoutMillis);
+    }
+
+    /** Ends the VM from outside (e.g. the console escape). */
+    public void stop(VmExit exit) {
+        stop.stop(exit);
+    }
+
+    private void reset() {
+        String panic = console.panic();
+        stop.stop(panic == null ? VmExit.ok("guest reset the machine (power-off)")
+                : VmExit.failed("guest kernel panicked: " + panic));
+    }
+
+    private void kickAll() {
+        for (Vcpu v : vcpus) {
+            v.fd().kick();
+        }
+    }
+
+    /** Userspace exits of all vCPUs by reason. */
+    public Map<String, Long> exitsByReason() {
+        List<ExitCounters> all = new ArrayList<>();
+        for (Vcpu v : vcpus) {
+            all.add(v.counters);
+        }
+        return ExitCounters.byReason(all);
+    }
+
+    /** Port I/O exits by port, all vCPUs. */
+    public Map<Long, Long> pioExitsByPort() {
+        Map<Long, Long> m = new TreeMap<>();
+        for (Vcpu v : vcpus) {
+            v.counters.pio.addTo(m);
+        }
+        return m;
+    }
+
+    /** MMIO exits by guest physical address, all vCPUs. */
+    public Map<Long, Long> mmioExitsByAddress() {
+        Map<Long, Long> m = new TreeMap<>();
+        for (Vcpu v : vcpus) {
+            v.counters.mmio.addTo(m);
+        }
+        return m;
+    }
+
+    public IoBus pioBus() {
+        return pio;
+    }
+
+    public IoBus mmioBus() {
+        return mmio;
+    }
+
+    /**
+     * Releases KVM objects and guest RAM. Only after {@link #run} has returned and the vCPUs have been kicked: a vCPU
+     * thread still inside KVM_RUN keeps the kernel's references, so the process exit is what finally frees them.
+     */
+    @Override
+    public void close() {
+        if (vm != null) {
+            vm.close();
+        }
+        kvm.close();
+    }
+}
