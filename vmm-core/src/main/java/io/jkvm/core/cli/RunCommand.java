@@ -10,13 +10,15 @@ import io.jkvm.core.vm.Vm;
 import io.jkvm.core.vm.VmConfig;
 import io.jkvm.core.vm.VmExit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -55,17 +57,18 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--stats", description = "Print userspace exits by reason, port and address at exit.")
     boolean stats;
 
-    private final PrintStream err = System.err;
+    @Spec
+    CommandSpec spec;
+
+    private PrintWriter err;
 
     @Override
     public Integer call() throws Exception {
+        err = spec.commandLine().getErr();
         VmConfig config;
         try {
             config = validate();
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            err.println("jkvm: " + e.getMessage());
-            return Main.EXIT_USAGE;
-        } catch (RuntimeException e) { // BootException: the kernel is not what we can boot
+        } catch (RuntimeException e) { // bad option, missing file, not a bzImage, a host that cannot run guests
             err.println("jkvm: " + e.getMessage());
             return Main.EXIT_USAGE;
         }
@@ -90,6 +93,7 @@ final class RunCommand implements Callable<Integer> {
             exit = vm.run(timeoutSeconds * 1000);
         }
         console.flush();
+        err.flush();
         if (stats || verbose) {
             printStats(vm);
         }
@@ -99,6 +103,7 @@ final class RunCommand implements Callable<Integer> {
             err.println("jkvm: " + exit.reason());
         }
         // vCPU threads may still sit in KVM_RUN; the caller exits the process, which ends them.
+        err.flush();
         return exit.status();
     }
 

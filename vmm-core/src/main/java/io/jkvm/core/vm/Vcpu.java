@@ -82,7 +82,7 @@ final class Vcpu implements Runnable {
             }
         } else {
             for (int i = 0; i < count; i++) {
-                run.ioData(i, pio.read(port, size));
+                run.setIoData(i, pio.read(port, size));
             }
         }
     }
@@ -94,7 +94,7 @@ final class Vcpu implements Runnable {
         if (run.mmioIsWrite()) {
             mmio.write(address, len, run.mmioData());
         } else {
-            run.mmioData(mmio.read(address, len));
+            run.setMmioData(mmio.read(address, len));
         }
     }
 
