@@ -51,20 +51,11 @@ public final class LinuxLoader {
                         ram, Layout.size(ramSize)));
             }
         }
-        MpTable.checkCpus(cpus);
-        BzImage image = BzImage.open(kernel);
-        byte[] cmdlineBytes = commandLineBytes(image, cmdline);
-
-        long lowEnd = Layout.lowRamEnd(ramSize);
-        GuestRange footprint = image.footprint(Layout.KERNEL_ADDRESS);
-        GuestRange runtime = new GuestRange(image.runtimeStart(Layout.KERNEL_ADDRESS), image.initSize());
-        if (footprint.end() > lowEnd) {
-            throw new BootException(String.format("guest memory %s is too small for kernel %s: it runs at 0x%x and "
-                            + "needs init_size %s, so at least %s; raise --memory", Layout.size(ramSize), kernel,
-                    runtime.start(), Layout.size(image.initSize()), Layout.size(roundUpMiB(footprint.end()))));
-        }
-        long initrdSize = initrd == null ? 0 : initrdSize(initrd);
-        GuestRange initrdRange = initrd == null ? null : placeInitrd(image, initrd, initrdSize, footprint, ramSize);
+        Plan plan = plan(kernel, initrd, cmdline, cpus, ramSize);
+        BzImage image = plan.image();
+        byte[] cmdlineBytes = plan.cmdline();
+        GuestRange runtime = plan.runtime();
+        GuestRange initrdRange = plan.initrd();
 
         // Start from a clean first page: the BIOS data area must say "no EBDA" (0x40E = 0) to mpparse.
         memory.fill(0, Layout.PAGE_SIZE, (byte) 0);
@@ -94,6 +85,34 @@ public final class LinuxLoader {
     }
 
     /** The command line as the kernel reads it: bytes plus a terminating NUL, checked against cmdline_size. */
+    /** What {@link #load} will place where, decided from the files alone. */
+    public record Plan(BzImage image, byte[] cmdline, GuestRange footprint, GuestRange runtime, GuestRange initrd) {
+    }
+
+    /**
+     * Every check of {@link #load} that needs no guest memory: the kernel is a bzImage we can boot, the command line
+     * fits, the vCPU count fits the MP table, kernel and initrd fit in ramSize. The VMM calls it before it opens
+     * anything, so that bad input ends with one line and nothing half-started.
+     */
+    public static Plan plan(Path kernel, Path initrd, String cmdline, int cpus, long ramSize) {
+        Layout.ramRanges(ramSize); // too small or not page-aligned
+        MpTable.checkCpus(cpus);
+        BzImage image = BzImage.open(kernel);
+        byte[] cmdlineBytes = commandLineBytes(image, cmdline);
+
+        long lowEnd = Layout.lowRamEnd(ramSize);
+        GuestRange footprint = image.footprint(Layout.KERNEL_ADDRESS);
+        GuestRange runtime = new GuestRange(image.runtimeStart(Layout.KERNEL_ADDRESS), image.initSize());
+        if (footprint.end() > lowEnd) {
+            throw new BootException(String.format("guest memory %s is too small for kernel %s: it runs at 0x%x and "
+                            + "needs init_size %s, so at least %s; raise --memory", Layout.size(ramSize), kernel,
+                    runtime.start(), Layout.size(image.initSize()), Layout.size(roundUpMiB(footprint.end()))));
+        }
+        long initrdSize = initrd == null ? 0 : initrdSize(initrd);
+        GuestRange initrdRange = initrd == null ? null : placeInitrd(image, initrd, initrdSize, footprint, ramSize);
+        return new Plan(image, cmdlineBytes, footprint, runtime, initrdRange);
+    }
+
     static byte[] commandLineBytes(BzImage image, String cmdline) {
         byte[] text = cmdline.getBytes(StandardCharsets.UTF_8);
         for (byte c : text) {

@@ -1,7 +1,6 @@
 package io.jkvm.core.cli;
 
-import io.jkvm.core.boot.BzImage;
-import io.jkvm.core.boot.Layout;
+import io.jkvm.core.boot.LinuxLoader;
 import io.jkvm.core.boot.MpTable;
 import io.jkvm.core.host.HostCheck;
 import io.jkvm.core.kvm.Kvm;
@@ -135,7 +134,9 @@ final class RunCommand implements Callable<Integer> {
         if (cpus < 1 || cpus > MpTable.MAX_CPUS) {
             throw new IllegalArgumentException("--cpus " + cpus + " is out of range: use 1 to " + MpTable.MAX_CPUS);
         }
-        BzImage.open(k); // "not a bzImage" before anything starts
+        String line = VmConfig.BASE_CMDLINE + (extra == null || extra.isBlank() ? "" : " " + extra.trim());
+        // Not a bzImage, command line too long, kernel + initrd larger than --memory: before anything starts.
+        LinuxLoader.plan(k, i, line, cpus, ram);
         HostCheck host = HostCheck.run(Kvm.DEVICE);
         host.requireUsable();
         try (Kvm kvm = Kvm.open()) {
@@ -147,11 +148,6 @@ final class RunCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--cpus " + cpus + " is more than this host's KVM allows ("
                         + max + "): use at most " + max);
             }
-        }
-        String line = VmConfig.BASE_CMDLINE + (extra == null || extra.isBlank() ? "" : " " + extra.trim());
-        if (ram < Layout.minimumRamSize()) {
-            throw new IllegalArgumentException("--memory " + memory + " is too small: use at least "
-                    + MemorySize.format(Layout.minimumRamSize()));
         }
         return new VmConfig(k, i, line, ram, cpus);
     }

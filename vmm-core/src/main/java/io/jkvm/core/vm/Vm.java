@@ -3,7 +3,6 @@ package io.jkvm.core.vm;
 import io.jkvm.core.boot.Layout;
 import io.jkvm.core.boot.LinuxLoader;
 import io.jkvm.core.bus.IoBus;
-import io.jkvm.core.kvm.EventFd;
 import io.jkvm.core.kvm.Kvm;
 import io.jkvm.core.kvm.KvmCpuid2;
 import io.jkvm.core.kvm.VcpuFd;
@@ -35,7 +34,7 @@ public final class Vm implements AutoCloseable {
     private final IoBus mmio = new IoBus("mmio");
     private final Serial8250 serial;
     private final PanicWatch console;
-    private final EventFd serialIrq;
+    private final IrqFdLine serialIrq;
     private final List<Vcpu> vcpus = new ArrayList<>();
     private final VmStop stop;
 
@@ -54,9 +53,8 @@ public final class Vm implements AutoCloseable {
 
             stop = new VmStop(this::kickAll);
             console = new PanicWatch(consoleOut);
-            serialIrq = new EventFd();
-            vm.registerIrqfd(serialIrq.fd(), SERIAL_IRQ);
-            serial = new Serial8250(serialIrq::signal, console);
+            serialIrq = new IrqFdLine(vm, SERIAL_IRQ);
+            serial = new Serial8250(serialIrq, console);
             pio.add(SERIAL_PORT, 8, "serial", serial);
             pio.add(I8042.BASE, I8042.LENGTH, "i8042", new I8042(this::reset));
 

@@ -82,6 +82,22 @@ class RunCommandErrorsTest {
         assertOneLineError(run("run", "--kernel", fakeKernel().toString(), "--cpus", "0"), "--cpus");
     }
 
+    /** Needs a real bzImage (guest-images/build); skipped where none has been built. */
+    @Test
+    void memoryTooSmallForKernelAndInitrd() throws IOException {
+        Path images = io.jkvm.core.cli.DefaultGuest.imagesDir();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(images), "no guest images built");
+        DefaultGuest.Files3 guest;
+        try {
+            guest = DefaultGuest.find();
+        } catch (IllegalArgumentException e) {
+            org.junit.jupiter.api.Assumptions.abort("no guest images built");
+            return;
+        }
+        assertOneLineError(run("run", "--kernel", guest.kernel().toString(), "--initrd", guest.initrd().toString(),
+                "--memory", "8M"), "too small", "--memory");
+    }
+
     @Test
     void initrdWithoutKernel() throws IOException {
         assertOneLineError(run("run", "--initrd", fakeKernel().toString()), "--initrd given without --kernel");

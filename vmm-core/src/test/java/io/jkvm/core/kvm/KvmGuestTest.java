@@ -1,0 +1,263 @@
+package io.jkvm.core.kvm;
+
+import io.jkvm.core.kvm.RealModeGuest.Exit;
+import io.jkvm.devices.memory.GuestMemory;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import static io.jkvm.core.kvm.RealModeGuest.CODE;
+import static io.jkvm.core.kvm.RealModeGuest.RAM_SIZE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Kvm, VmFd and VcpuFd against a real KVM: system queries, errors, vCPU state, interrupts, kicks and stats. */
+@Tag("guest")
+class KvmGuestTest {
+    private static final int MARK = 0x503;
+
+    @Test
+    void systemQueries() {
+        try (Kvm kvm = Kvm.open()) {
+            assertEquals(Kvm.KVM_API_VERSION, kvm.apiVersion());
+            for (int cap : new int[]{KvmCap.IRQCHIP, KvmCap.HLT, KvmCap.USER_MEMORY, KvmCap.SET_TSS_ADDR,
+                KvmCap.EXT_CPUID, KvmCap.IOEVENTFD, KvmCap.IRQFD, KvmCap.PIT2, KvmCap.SET_IDENTITY_MAP_ADDR,
+                KvmCap.IMMEDIATE_EXIT}) {
+                assertTrue(kvm.checkExtension(cap) > 0, "capability " + cap);
+            }
+            int recommended = kvm.checkExtension(KvmCap.NR_VCPUS);
+            assertTrue(recommended >= 1 && kvm.checkExtension(KvmCap.MAX_VCPUS) >= recommended);
+            assertEquals(0, kvm.checkExtension(100_000), "an unknown capability is absent, not an error");
+            assertTrue(kvm.vcpuMmapSize() >= KvmRun.SIZE);
+
+            KvmCpuid2 cpuid = kvm.supportedCpuid();
+            assertTrue(cpuid.nent() > 1 && cpuid.nent() <= cpuid.capacity());
+            int leaf0 = cpuid.find(0, 0);
+            assertTrue(leaf0 >= 0, "leaf 0 is offered");
+            assertTrue(cpuid.eax(leaf0) >= 1, "leaf 0 reports the highest basic leaf");
+
+            int[] msrs = kvm.msrIndexList();
+            assertTrue(Arrays.stream(msrs).anyMatch(m -> m == 0x174), "MSR_IA32_SYSENTER_CS is listed");
+        }
+    }
+
+    @Test
+    void aMisalignedMemorySlotFailsWithEinval() {
+        try (RealModeGuest guest = new RealModeGuest(false); MmapRegion extra = MmapRegion.anonymous(0x2000)) {
+            KvmException e = assertThrows(KvmException.class,
+                    () -> guest.vm.setUserMemoryRegion(1, 0, 0x100001, 0x1000, extra.hostAddress()));
+            assertEquals("KVM_SET_USER_MEMORY_REGION", e.operation());
+            assertEquals(LibC.EINVAL, e.errno());
+            assertEquals("KVM_SET_USER_MEMORY_REGION failed: errno 22 (Invalid argument)", e.getMessage());
+
+            e = assertThrows(KvmException.class,
+                    () -> guest.vm.setUserMemoryRegion(1, 0, 0x100000, 0x1000, extra.hostAddress() + 8));
+            assertEquals(LibC.EINVAL, e.errno(), "misaligned host address");
+
+            e = assertThrows(KvmException.class,
+                    () -> guest.vm.setUserMemoryRegion(1, 0, 0x40000, 0x1000, extra.hostAddress()));
+            assertEquals(LibC.EEXIST, e.errno(), "overlaps slot 0: " + e.getMessage());
+
+            guest.vm.setUserMemoryRegion(1, 0, 0x100000, 0x2000, extra.hostAddress());
+            guest.vm.setUserMemoryRegion(1, 0, 0x100000, 0, extra.hostAddress());
+        }
+    }
+
+    @Test
+    void aReadOnlySlotIsReadWithoutExitsAndWritesExitAsMmio() {
+        try (RealModeGuest guest = new RealModeGuest(false); MmapRegion rom = MmapRegion.anonymous(0x1000)) {
+            Assumptions.assumeTrue(guest.kvm.checkExtension(KvmCap.READONLY_MEM) > 0, "no KVM_CAP_READONLY_MEM");
+            new GuestMemory(rom.regions(0)).putByte(0x10, (byte) 0x5a);
+            guest.vm.setUserMemoryRegion(1, KvmUserspaceMemoryRegion.KVM_MEM_READONLY, 0xa0000, 0x1000,
+                    rom.hostAddress());
+            guest.load(new Asm16(CODE).movDs(0xa000).loadAl(0x10).outAl(MARK).store(0x10, 1, 0x77).loadAl(0x10)
+                    .outAl(MARK).hlt().build());
+
+            assertEquals(List.of(Exit.io(MARK, 1, 0x5a), Exit.mmioWrite(0xa0010, 1, 0x77), Exit.io(MARK, 1, 0x5a)),
+                    guest.exitsUntilHlt());
+            assertEquals(0x5a, new GuestMemory(rom.regions(0)).getByte(0x10), "the write did not reach the memory");
+        }
+    }
+
+    @Test
+    void registersGoInAndComeOut() {
+        try (RealModeGuest guest = new RealModeGuest(false)) {
+            guest.load(new Asm16(CODE).addAxBx().hlt().build());
+            KvmRegs regs = new KvmRegs();
+            guest.vcpu.getRegs(regs);
+            guest.vcpu.setRegs(regs.rax(2).rbx(40).r(9, 0x99));
+            assertEquals(List.of(), guest.exitsUntilHlt());
+            KvmRegs after = new KvmRegs();
+            guest.vcpu.getRegs(after);
+            assertEquals(42, after.rax());
+            assertEquals(0x99, after.r(9));
+            assertEquals(CODE + 3, after.rip(), "past add (2 bytes) and hlt (1 byte)");
+
+            KvmSregs sregs = new KvmSregs();
+            guest.vcpu.getSregs(sregs);
+            assertEquals(RealModeGuest.DATA_SEGMENT_BASE, sregs.ds().base());
+            assertEquals(0xd000, sregs.ds().selector());
+            assertEquals(0, sregs.cs().base());
+            assertEquals(0, sregs.cr0() & 1, "real mode");
+
+            // KVM_GET_FPU / KVM_SET_FPU ignore mxcsr on x86 (a known kernel bug); fcw and xmm registers go through.
+            KvmFpu fpu = new KvmFpu().fcw(0x37f);
+            fpu.buffer().putLong(KvmFpu.XMM + 16 * 3, 0x0123456789abcdefL);
+            guest.vcpu.setFpu(fpu);
+            KvmFpu back = new KvmFpu();
+            guest.vcpu.getFpu(back);
+            assertEquals(0x37f, back.fcw());
+            assertEquals(0x0123456789abcdefL, back.buffer().getLong(KvmFpu.XMM + 16 * 3), "xmm3");
+
+            KvmMsrs msrs = new KvmMsrs(2).add(0x174, 0x10).add(0x175, 0x8000);
+            assertEquals(2, guest.vcpu.setMsrs(msrs));
+            KvmMsrs read = new KvmMsrs(2).add(0x174, 0).add(0x175, 0);
+            assertEquals(2, guest.vcpu.getMsrs(read));
+            assertEquals(0x10, read.data(0));
+            assertEquals(0x8000, read.data(1));
+            assertEquals(0, guest.vcpu.setMsrs(new KvmMsrs(1).add(0x2ff00, 1)), "an unknown MSR is not set");
+        }
+    }
+
+    @Test
+    void vmSetupIoctls() {
+        try (Kvm kvm = Kvm.open(); VmFd vm = kvm.createVm()) {
+            vm.setIdentityMapAddr(0xfffbc000L);
+            vm.setTssAddr(0xfffbd000L);
+            vm.createIrqchip();
+            vm.createPit2(KvmPitConfig.KVM_PIT_SPEAKER_DUMMY);
+            KvmException e = assertThrows(KvmException.class, () -> vm.createPit2(0));
+            assertEquals("KVM_CREATE_PIT2", e.operation());
+            assertEquals(LibC.EEXIST, e.errno());
+            try (VcpuFd vcpu = vm.createVcpu(0)) {
+                KvmLapicState lapic = new KvmLapicState();
+                vcpu.getLapic(lapic);
+                assertEquals(0, lapic.reg(0x20) >>> 24, "APIC ID of vCPU 0");
+                int lint0 = lapic.reg(KvmLapicState.APIC_LVT0);
+                lapic.reg(KvmLapicState.APIC_LVT1,
+                        KvmLapicState.withDeliveryMode(lapic.reg(KvmLapicState.APIC_LVT1), KvmLapicState.APIC_MODE_NMI));
+                vcpu.setLapic(lapic);
+                KvmLapicState back = new KvmLapicState();
+                vcpu.getLapic(back);
+                assertEquals(KvmLapicState.APIC_MODE_NMI, (back.reg(KvmLapicState.APIC_LVT1) >> 8) & 7);
+                assertEquals(lint0, back.reg(KvmLapicState.APIC_LVT0));
+                KvmException dup = assertThrows(KvmException.class, () -> vm.createVcpu(0));
+                assertEquals("KVM_CREATE_VCPU", dup.operation());
+                assertEquals(LibC.EEXIST, dup.errno());
+            }
+        }
+    }
+
+    /**
+     * An irqfd and KVM_IRQ_LINE each raise an edge on GSI 5; the in-kernel PIC (programmed by the guest, vector
+     * base 8) delivers vector 13, whose real-mode handler reports itself on a port. After KVM_IRQFD DEASSIGN a
+     * signal no longer interrupts: the guest stays halted in the kernel until a kick.
+     */
+    @Test
+    void irqfdAndIrqLineInterruptTheGuest() {
+        try (RealModeGuest guest = new RealModeGuest(true); EventFd irq = new EventFd()) {
+            int gsi = 5;
+            int handler = CODE + 0x100;
+            guest.memory.putShort(4 * (8 + gsi), (short) handler);
+            guest.memory.putShort(4 * (8 + gsi) + 2, (short) 0);
+            byte[] isr = new Asm16(handler).out(0x501, 1, 0x55).outImm8(0x20, 0x20).iret().build();
+            guest.memory.write(handler, isr, 0, isr.length);
+
+            Asm16 main = new Asm16(CODE).outImm8(0x20, 0x11).outImm8(0x21, 0x08).outImm8(0x21, 0x04)
+                    .outImm8(0x21, 0x01).outImm8(0x21, ~(1 << gsi) & 0xff).out(MARK, 1, 0);
+            int loop = main.here();
+            guest.load(main.sti().hlt().out(MARK, 1, 1).jmp(loop).build());
+
+            guest.vm.registerIrqfd(irq.fd(), gsi);
+            assertEquals(Exit.io(MARK, 1, 0), guest.next(), "PIC programmed");
+            irq.signal();
+            assertEquals(Exit.io(0x501, 1, 0x55), guest.next(), "the irqfd's interrupt ran the handler");
+            assertEquals(Exit.io(MARK, 1, 1), guest.next(), "hlt returned after the handler");
+
+            guest.vm.setIrqLine(gsi, true);
+            guest.vm.setIrqLine(gsi, false);
+            assertEquals(Exit.io(0x501, 1, 0x55), guest.next(), "KVM_IRQ_LINE's edge ran the handler");
+            assertEquals(Exit.io(MARK, 1, 1), guest.next());
+
+            guest.vm.unregisterIrqfd(irq.fd(), gsi);
+            irq.signal();
+            ScheduledExecutorService kicker = Executors.newSingleThreadScheduledExecutor();
+            try {
+                long start = System.nanoTime();
+                kicker.schedule(guest.vcpu::kick, 500, TimeUnit.MILLISECONDS);
+                assertEquals(KvmExit.INTR, guest.vcpu.run(), "halted until kicked: the deassigned irqfd is inert");
+                assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(450));
+            } finally {
+                kicker.shutdownNow();
+            }
+        }
+    }
+
+    /** A kick stops a spinning vCPU; immediate_exit is cleared after it, so the next run enters the guest again. */
+    @Test
+    void aKickInterruptsRunAndIsThenForgotten() throws Exception {
+        try (RealModeGuest guest = new RealModeGuest(false)) {
+            guest.load(new Asm16(CODE).spin().build());
+            ScheduledExecutorService kicker = Executors.newSingleThreadScheduledExecutor();
+            try {
+                for (int round = 0; round < 2; round++) {
+                    long start = System.nanoTime();
+                    kicker.schedule(guest.vcpu::kick, 300, TimeUnit.MILLISECONDS);
+                    assertEquals(KvmExit.INTR, guest.vcpu.run());
+                    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                    assertTrue(ms >= 250, "round " + round + " returned after " + ms + " ms, before the kick");
+                    assertEquals(CODE, guest.rip(), "still spinning at its jmp");
+                }
+            } finally {
+                kicker.shutdownNow();
+            }
+            guest.vcpu.kick();
+            assertEquals(KvmExit.INTR, guest.vcpu.run(), "a kick before run makes it return at once");
+        }
+    }
+
+    @Test
+    void statisticsCountTheExits() {
+        try (RealModeGuest guest = new RealModeGuest(false); KvmStats stats = guest.vcpu.stats();
+             KvmStats vmStats = guest.vm.stats()) {
+            Assumptions.assumeTrue(guest.kvm.checkExtension(KvmCap.BINARY_STATS_FD) > 0);
+            for (String name : List.of("exits", "io_exits", "mmio_exits", "halt_exits")) {
+                assertTrue(stats.indexOf(name) >= 0, name + " in " + stats.names());
+            }
+            assertTrue(vmStats.names().size() > 0);
+            long exits = stats.read("exits");
+            long io = stats.read("io_exits");
+            long mmio = stats.read("mmio_exits");
+            long halts = stats.read("halt_exits");
+
+            guest.load(new Asm16(CODE).out(MARK, 1, 1).out(MARK, 1, 2).out(MARK, 1, 3).store(0, 4, 9).hlt().build());
+            assertEquals(4, guest.exitsUntilHlt().size());
+
+            assertEquals(io + 3, stats.read("io_exits"));
+            assertEquals(mmio + 1, stats.read("mmio_exits"));
+            assertEquals(halts + 1, stats.read("halt_exits"));
+            assertTrue(stats.read("exits") >= exits + 5);
+            assertTrue(stats.readAll().containsKey("exits"));
+            assertTrue(stats.id().contains("vcpu"), stats.id());
+            assertThrows(IllegalArgumentException.class, () -> stats.read("no_such_stat"));
+        }
+    }
+
+    @Test
+    void guestRamIsTheMappingKvmRuns() {
+        try (RealModeGuest guest = new RealModeGuest(false)) {
+            // The guest stores into its RAM (DS = 0x7000 -> 0x70000); the store lands in the mapping, no exit.
+            guest.load(new Asm16(CODE).movDs(0x7000).store(0x20, 4, 0xfeedf00dL).hlt().build());
+            assertEquals(List.of(), guest.exitsUntilHlt());
+            assertEquals(0xfeedf00d, guest.memory.getInt(0x70020));
+            assertTrue(0x70020 < RAM_SIZE);
+        }
+    }
+}
