@@ -1,6 +1,7 @@
 package io.jkvm.core.vm;
 
 import io.jkvm.core.bus.IoBus;
+import io.jkvm.core.kvm.KvmException;
 import io.jkvm.core.kvm.KvmExit;
 import io.jkvm.core.kvm.KvmRegs;
 import io.jkvm.core.kvm.KvmRun;
@@ -12,6 +13,8 @@ import io.jkvm.core.kvm.VcpuFd;
  * exit that ends the VM (reset, shutdown, entry failure, internal error) is reported once through {@link VmStop}.
  */
 final class Vcpu implements Runnable {
+    private static final int EAGAIN = 11;
+
     private final VcpuFd fd;
     private final IoBus pio;
     private final IoBus mmio;
@@ -41,7 +44,16 @@ final class Vcpu implements Runnable {
         KvmRun run = fd.kvmRun();
         try {
             while (!stop.stopped()) {
-                int reason = fd.run();
+                int reason;
+                try {
+                    reason = fd.run();
+                } catch (KvmException e) {
+                    if (e.errno() == EAGAIN) {
+                        // An application processor still waiting for INIT/SIPI: KVM wants KVM_RUN again (x86.c).
+                        continue;
+                    }
+                    throw e;
+                }
                 counters.exit(reason);
                 switch (reason) {
                     case KvmExit.IO:

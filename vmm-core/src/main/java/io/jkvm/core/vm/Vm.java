@@ -4,6 +4,7 @@ import io.jkvm.core.boot.Layout;
 import io.jkvm.core.boot.LinuxLoader;
 import io.jkvm.core.bus.IoBus;
 import io.jkvm.core.kvm.Kvm;
+import io.jkvm.core.rtc.CmosRtc;
 import io.jkvm.core.kvm.KvmCpuid2;
 import io.jkvm.core.kvm.VcpuFd;
 import io.jkvm.core.kvm.VmFd;
@@ -57,6 +58,7 @@ public final class Vm implements AutoCloseable {
             serial = new Serial8250(serialIrq, console);
             pio.add(SERIAL_PORT, 8, "serial", serial);
             pio.add(I8042.BASE, I8042.LENGTH, "i8042", new I8042(this::reset));
+            pio.add(CmosRtc.BASE, CmosRtc.LENGTH, "rtc", new CmosRtc());
 
             KvmCpuid2 cpuid = kvm.supportedCpuid();
             for (int i = 0; i < config.cpus(); i++) {
