@@ -8,6 +8,7 @@ import io.jkvm.core.kvm.KvmCap;
 import io.jkvm.core.vm.Vm;
 import io.jkvm.core.vm.VmConfig;
 import io.jkvm.core.vm.VmExit;
+import io.jkvm.devices.virtio.MmioRegister;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -20,6 +21,8 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -44,6 +47,22 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--cpus", paramLabel = "N", description = "vCPUs (default: ${DEFAULT-VALUE}).")
     int cpus = 1;
+
+    @Option(names = "--disk", paramLabel = "PATH[,ro]",
+            description = "A raw disk image as virtio-blk (the first is /dev/vda); ',ro' makes it read-only. Repeatable.")
+    List<String> disks = new ArrayList<>();
+
+    @Option(names = "--rng", description = "A virtio-rng device (/dev/hwrng in the guest), fed from the host's SecureRandom.")
+    boolean rng;
+
+    @Option(names = "--console", paramLabel = "serial|virtio",
+            description = "The guest console: the 8250 UART (ttyS0) or virtio-console (hvc0) (default: ${DEFAULT-VALUE}).")
+    String console = "serial";
+
+    @Option(names = "--notify", paramLabel = "ioeventfd|exit",
+            description = "Queue notifications: KVM_IOEVENTFD without exits, or an MMIO exit each, for comparison "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String notify = "ioeventfd";
 
     @Option(names = "--timeout", paramLabel = "SECONDS",
             description = "End the guest after this long, with a non-zero exit (default: no limit).")
@@ -85,7 +104,7 @@ final class RunCommand implements Callable<Integer> {
         VmExit exit;
         try (Terminal terminal = Terminal.rawIfInteractive()) {
             new ConsoleInput(System.in, b -> {
-                while (!vm.serial().receive(b)) {
+                while (!vm.receiveInput(b)) {
                     sleepBriefly(); // the guest drains the FIFO; piped input must not be lost
                 }
             }, terminal != null, () -> vm.stop(VmExit.ok("quit from the console (Ctrl-A x)"))).start();
@@ -134,9 +153,9 @@ final class RunCommand implements Callable<Integer> {
         if (cpus < 1 || cpus > MpTable.MAX_CPUS) {
             throw new IllegalArgumentException("--cpus " + cpus + " is out of range: use 1 to " + MpTable.MAX_CPUS);
         }
-        String line = VmConfig.BASE_CMDLINE + (extra == null || extra.isBlank() ? "" : " " + extra.trim());
+        VmConfig config = new VmConfig(k, i, extra, ram, cpus, parseDisks(), rng, parseConsole(), parseNotify());
         // Not a bzImage, command line too long, kernel + initrd larger than --memory: before anything starts.
-        LinuxLoader.plan(k, i, line, cpus, ram);
+        LinuxLoader.plan(k, i, config.kernelCmdline(), cpus, ram);
         HostCheck host = HostCheck.run(Kvm.DEVICE);
         host.requireUsable();
         try (Kvm kvm = Kvm.open()) {
@@ -149,7 +168,45 @@ final class RunCommand implements Callable<Integer> {
                         + max + "): use at most " + max);
             }
         }
-        return new VmConfig(k, i, line, ram, cpus);
+        return config;
+    }
+
+    private List<VmConfig.Disk> parseDisks() {
+        List<VmConfig.Disk> list = new ArrayList<>();
+        for (String spec : disks) {
+            String path = spec;
+            boolean ro = false;
+            if (spec.endsWith(",ro")) {
+                path = spec.substring(0, spec.length() - 3);
+                ro = true;
+            } else if (spec.contains(",")) {
+                throw new IllegalArgumentException("--disk " + spec + ": the only option after the path is ',ro'");
+            }
+            Path p = Path.of(path);
+            requireReadable(p, "disk image", "--disk");
+            if (!ro && !Files.isWritable(p)) {
+                throw new IllegalArgumentException("disk image " + p + " is not writable: fix its permissions or "
+                        + "add ',ro'");
+            }
+            list.add(new VmConfig.Disk(p, ro));
+        }
+        return list;
+    }
+
+    private VmConfig.Console parseConsole() {
+        switch (console) {
+            case "serial": return VmConfig.Console.SERIAL;
+            case "virtio": return VmConfig.Console.VIRTIO;
+            default: throw new IllegalArgumentException("--console " + console + ": use serial or virtio");
+        }
+    }
+
+    private VmConfig.Notify parseNotify() {
+        switch (notify) {
+            case "ioeventfd": return VmConfig.Notify.IOEVENTFD;
+            case "exit": return VmConfig.Notify.EXIT;
+            default: throw new IllegalArgumentException("--notify " + notify + ": use ioeventfd or exit");
+        }
     }
 
     private static void requireReadable(Path p, String what, String option) {
@@ -191,7 +248,14 @@ final class RunCommand implements Callable<Integer> {
         err.println("jkvm: MMIO exits by address:");
         for (Map.Entry<Long, Long> e : vm.mmioExitsByAddress().entrySet()) {
             var r = vm.mmioBus().find(e.getKey());
-            err.printf("jkvm:   0x%-10x %-10s %d%n", e.getKey(), r == null ? "(none)" : r.name(), e.getValue());
+            String where = r == null ? "(none)"
+                    : r.name() + " " + MmioRegister.at((int) (e.getKey() - r.base())).specName();
+            err.printf("jkvm:   0x%-10x %-28s %d%n", e.getKey(), where, e.getValue());
+        }
+        Map<String, Long> metrics = vm.deviceMetrics();
+        if (!metrics.isEmpty()) {
+            err.println("jkvm: device counters:");
+            metrics.forEach((k, v) -> err.printf("jkvm:   %-36s %d%n", k, v));
         }
     }
 

@@ -13,13 +13,17 @@ public final class Kvm implements AutoCloseable {
 
     private Kvm(Fd fd) {
         this.fd = fd;
-        int version = fd.ioctl(Ioctls.KVM_GET_API_VERSION, 0L);
-        if (version != KVM_API_VERSION) {
+        try {
+            int version = fd.ioctl(Ioctls.KVM_GET_API_VERSION, 0L);
+            if (version != KVM_API_VERSION) {
+                throw new IllegalStateException("KVM_GET_API_VERSION returned " + version + ", jkvm needs "
+                        + KVM_API_VERSION + ": use a Linux kernel with a standard KVM");
+            }
+            this.vcpuMmapSize = fd.ioctl(Ioctls.KVM_GET_VCPU_MMAP_SIZE, 0L);
+        } catch (RuntimeException e) {
             fd.close();
-            throw new IllegalStateException("KVM_GET_API_VERSION returned " + version + ", jkvm needs "
-                    + KVM_API_VERSION + ": use a Linux kernel with a standard KVM");
+            throw e;
         }
-        this.vcpuMmapSize = fd.ioctl(Ioctls.KVM_GET_VCPU_MMAP_SIZE, 0L);
     }
 
     public static Kvm open() {

@@ -37,6 +37,8 @@ public final class Vm implements AutoCloseable {
     private final PanicWatch console;
     private final IrqFdLine serialIrq;
     private final List<Vcpu> vcpus = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private VirtioDevices devices;
     private final VmStop stop;
 
     private Vm(VmConfig config, OutputStream consoleOut) {
@@ -49,7 +51,7 @@ public final class Vm implements AutoCloseable {
             vm.createIrqchip();
             vm.createPit2(PIT_SPEAKER_DUMMY);
             ram = GuestRam.allocate(vm, config.memory());
-            loaded = LinuxLoader.load(ram.memory(), config.kernel(), config.initrd(), config.cmdline(),
+            loaded = LinuxLoader.load(ram.memory(), config.kernel(), config.initrd(), config.kernelCmdline(),
                     config.cpus(), config.memory());
 
             stop = new VmStop(this::kickAll);
@@ -59,6 +61,7 @@ public final class Vm implements AutoCloseable {
             pio.add(SERIAL_PORT, 8, "serial", serial);
             pio.add(I8042.BASE, I8042.LENGTH, "i8042", new I8042(this::reset));
             pio.add(CmosRtc.BASE, CmosRtc.LENGTH, "rtc", new CmosRtc());
+            devices = VirtioDevices.create(config, vm, ram.memory(), mmio, console);
 
             KvmCpuid2 cpuid = kvm.supportedCpuid();
             for (int i = 0; i < config.cpus(); i++) {
@@ -87,9 +90,27 @@ public final class Vm implements AutoCloseable {
     /** Starts every vCPU and waits until the guest ends the VM, or {@link #stop} is called, or the timeout passes. */
     public VmExit run(long timeoutMillis) throws InterruptedException {
         for (Vcpu v : vcpus) {
-            v.start();
+            threads.add(v.start());
         }
-        return stop.await(timeoutMillis);
+        VmExit exit = stop.await(timeoutMillis);
+        for (Thread t : threads) {
+            t.join(2000); // kicked out of KVM_RUN; an MMIO exit in progress finishes before devices close
+        }
+        return exit;
+    }
+
+    /** Guest input: the virtio console's receive queue when it is the console, else the 8250's FIFO. */
+    public boolean receiveInput(byte b) {
+        if (devices != null && devices.console() != null) {
+            devices.console().offer(b);
+            return true;
+        }
+        return serial.receive(b);
+    }
+
+    /** Counters of the virtio transports and devices. */
+    public Map<String, Long> deviceMetrics() {
+        return devices == null ? Map.of() : devices.metrics();
     }
 
     /** Ends the VM from outside (e.g. the console escape). */
@@ -150,6 +171,9 @@ public final class Vm implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (devices != null) {
+            devices.close();
+        }
         if (vm != null) {
             vm.close();
         }

@@ -1,0 +1,108 @@
+package io.jkvm.core.vm;
+
+import io.jkvm.core.boot.Layout;
+import io.jkvm.core.bus.IoBus;
+import io.jkvm.core.kvm.VmFd;
+import io.jkvm.devices.blk.VirtioBlock;
+import io.jkvm.devices.console.VirtioConsole;
+import io.jkvm.devices.event.EventLoop;
+import io.jkvm.devices.memory.GuestMemory;
+import io.jkvm.devices.rng.VirtioRng;
+import io.jkvm.devices.virtio.DoorbellRegistrar;
+import io.jkvm.devices.virtio.MmioTransport;
+import io.jkvm.devices.virtio.VirtioDevice;
+
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The VM's virtio-mmio devices: each gets a 4 KiB window in the MMIO hole and an IOAPIC pin (in the order of
+ * {@link VmConfig#kernelCmdline()}), an irqfd, and doorbells through KVM_IOEVENTFD (or exits, in exit mode). Their
+ * queues are served on one Netty epoll event loop.
+ */
+final class VirtioDevices implements AutoCloseable {
+    private final EventLoop loop;
+    private final List<MmioTransport> transports = new ArrayList<>();
+    private final List<IrqFdLine> irqs = new ArrayList<>();
+    private final List<VirtioBlock> disks = new ArrayList<>();
+    private VirtioConsole console;
+
+    private VirtioDevices(EventLoop loop) {
+        this.loop = loop;
+    }
+
+    static VirtioDevices create(VmConfig config, VmFd vm, GuestMemory memory, IoBus mmio, OutputStream consoleOut) {
+        VirtioDevices d = new VirtioDevices(config.virtioDeviceCount() == 0 ? null : new EventLoop("jkvm-virtio"));
+        try {
+            DoorbellRegistrar doorbells = config.notifyMode() == VmConfig.Notify.IOEVENTFD
+                    ? new IoEventFdDoorbells(vm) : DoorbellRegistrar.EXIT;
+            for (VmConfig.Disk disk : config.disks()) {
+                VirtioBlock blk = VirtioBlock.open(disk.path(), disk.readOnly());
+                d.disks.add(blk);
+                d.add(blk, vm, memory, mmio, doorbells);
+            }
+            if (config.rng()) {
+                d.add(new VirtioRng(), vm, memory, mmio, doorbells);
+            }
+            if (config.console() == VmConfig.Console.VIRTIO) {
+                d.console = new VirtioConsole(consoleOut);
+                d.add(d.console, vm, memory, mmio, doorbells);
+            }
+            return d;
+        } catch (Exception e) {
+            d.close();
+            throw e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private void add(VirtioDevice device, VmFd vm, GuestMemory memory, IoBus mmio, DoorbellRegistrar doorbells) {
+        int index = transports.size();
+        long base = Layout.virtioMmioWindow(index).start();
+        IrqFdLine irq = new IrqFdLine(vm, Layout.virtioIrq(index));
+        irqs.add(irq);
+        MmioTransport t = new MmioTransport(device, memory, base, irq, doorbells, loop);
+        transports.add(t);
+        mmio.add(base, MmioTransport.WINDOW_SIZE, device.name() + index, t);
+    }
+
+    /** The virtio console, or null when the console is the 8250. */
+    VirtioConsole console() {
+        return console;
+    }
+
+    /** Counters of every transport and device, prefixed with the device's bus name. */
+    Map<String, Long> metrics() {
+        Map<String, Long> m = new TreeMap<>();
+        for (int i = 0; i < transports.size(); i++) {
+            MmioTransport t = transports.get(i);
+            String name = t.device().name() + i;
+            t.metrics().snapshot().forEach((k, v) -> m.put(name + "." + k, v));
+            t.device().metrics().snapshot().forEach((k, v) -> m.put(name + "." + k, v));
+        }
+        return m;
+    }
+
+    /** Stops in the order the devices API asks: transports (doorbells off), the loop, then the backends. */
+    @Override
+    public void close() {
+        for (MmioTransport t : transports) {
+            t.close();
+        }
+        if (loop != null) {
+            loop.close();
+        }
+        for (VirtioBlock b : disks) {
+            try {
+                b.close();
+            } catch (Exception e) {
+                // Closing releases the image lock; nothing else is pending (writes were acknowledged after they landed).
+            }
+        }
+        for (IrqFdLine irq : irqs) {
+            irq.close();
+        }
+    }
+}
