@@ -1,0 +1,269 @@
+package io.jkvm.devices.console;
+
+import io.jkvm.devices.virtio.ConfigSpace;
+import io.jkvm.devices.virtio.DescriptorChain;
+import io.jkvm.devices.virtio.DeviceContext;
+import io.jkvm.devices.virtio.VirtioDevice;
+import io.jkvm.devices.virtio.Virtqueue;
+import io.jkvm.devices.virtio.VirtqueueException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * virtio-console (virtio 1.2, 5.3 "Console Device") with one port and no VIRTIO_CONSOLE_F_MULTIPORT: queue 0 is
+ * receiveq (host to guest), queue 1 transmitq (guest to host). The guest's output goes to an {@link OutputStream}.
+ *
+ * <p>Input arrives on some other thread (the VMM's stdin pump) through {@link #offer}. That thread never touches a
+ * queue: it appends to a bounded buffer and asks the transport, via {@link DeviceContext#kick}, to run
+ * {@link #process} for receiveq on the event loop, where the buffer is drained into whatever receive buffers the
+ * driver has posted. Bytes wait in the buffer while the driver has posted none; when it is full, new bytes are
+ * dropped and counted (blocking the pump would also block its Ctrl-A x handling).
+ */
+public final class VirtioConsole implements VirtioDevice {
+    public static final int DEVICE_TYPE = 3;
+    public static final int RECEIVEQ = 0;
+    public static final int TRANSMITQ = 1;
+    public static final int QUEUE_SIZE = 256;
+    /** Host-side input kept while the guest is not reading. */
+    public static final int INPUT_CAPACITY = 64 * 1024;
+
+    private final OutputStream out;
+    private final ConsoleMetrics metrics = new ConsoleMetrics();
+    private final ConfigSpace config = new ConfigSpace(12);
+    private final byte[] txBuffer = new byte[4096];
+
+    private final Object inputLock = new Object();
+    private final byte[] input = new byte[INPUT_CAPACITY];
+    private int inputHead;
+    private int inputCount;
+    private boolean kickPending;
+    private DeviceContext context; // guarded by inputLock
+
+    public VirtioConsole(OutputStream out) {
+        this.out = out;
+        // 5.3.4 struct virtio_console_config: cols, rows (unused without F_SIZE), max_nr_ports, emerg_wr.
+        config.putInt(4, 1);
+    }
+
+    @Override
+    public int deviceType() {
+        return DEVICE_TYPE;
+    }
+
+    @Override
+    public String name() {
+        return "virtio-console";
+    }
+
+    @Override
+    public long deviceFeatures() {
+        return 0;
+    }
+
+    @Override
+    public int queueCount() {
+        return 2;
+    }
+
+    @Override
+    public int queueMaxSize(int index) {
+        return QUEUE_SIZE;
+    }
+
+    @Override
+    public void readConfig(int offset, byte[] data, int length) {
+        config.read(offset, data, length);
+    }
+
+    @Override
+    public void writeConfig(int offset, byte[] data, int length) {
+        // emerg_wr needs VIRTIO_CONSOLE_F_EMERG_WRITE, which is not offered.
+    }
+
+    @Override
+    public ConsoleMetrics metrics() {
+        return metrics;
+    }
+
+    /** Host input for the guest, from any thread (fits vmm-core's ConsoleInput.Sink as {@code console::offer}). */
+    public void offer(byte b) {
+        DeviceContext kick;
+        synchronized (inputLock) {
+            if (inputCount == INPUT_CAPACITY) {
+                metrics.rxDropped.inc();
+                return;
+            }
+            input[(inputHead + inputCount) % INPUT_CAPACITY] = b;
+            inputCount++;
+            kick = claimKick();
+        }
+        if (kick != null) {
+            kick.kick(RECEIVEQ);
+        }
+    }
+
+    /** Host input for the guest, from any thread; what does not fit in the buffer is dropped. */
+    public void offer(byte[] b, int off, int len) {
+        DeviceContext kick;
+        synchronized (inputLock) {
+            int n = Math.min(INPUT_CAPACITY - inputCount, len);
+            for (int i = 0; i < n; i++) {
+                input[(inputHead + inputCount + i) % INPUT_CAPACITY] = b[off + i];
+            }
+            inputCount += n;
+            if (n < len) {
+                metrics.rxDropped.add(len - n);
+            }
+            kick = n > 0 ? claimKick() : null;
+        }
+        if (kick != null) {
+            kick.kick(RECEIVEQ);
+        }
+    }
+
+    /** With inputLock held: the context to kick, unless a kick is already on its way or no driver is there. */
+    private DeviceContext claimKick() {
+        if (context == null || kickPending) {
+            return null;
+        }
+        kickPending = true;
+        return context;
+    }
+
+    /** Bytes offered but not yet given to the guest. */
+    public int pendingInput() {
+        synchronized (inputLock) {
+            return inputCount;
+        }
+    }
+
+    /** Copies in to the guest on a daemon thread until EOF; returns the started thread. */
+    public Thread pumpFrom(InputStream in, String threadName) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[4096];
+            try {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    offer(buf, 0, n);
+                }
+            } catch (IOException e) {
+                // input gone: the guest simply gets no more
+            }
+        }, threadName);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    @Override
+    public void activate(DeviceContext ctx) {
+        boolean pending;
+        synchronized (inputLock) {
+            context = ctx;
+            pending = inputCount > 0;
+            kickPending = pending;
+        }
+        if (pending) {
+            ctx.kick(RECEIVEQ); // typed before the driver came up
+        }
+    }
+
+    @Override
+    public void reset() {
+        synchronized (inputLock) {
+            context = null;
+            kickPending = false;
+        }
+    }
+
+    @Override
+    public void process(int queueIndex) throws VirtqueueException {
+        DeviceContext ctx;
+        synchronized (inputLock) {
+            ctx = context;
+        }
+        if (ctx == null) {
+            return;
+        }
+        Virtqueue q = ctx.queue(queueIndex);
+        if (q == null) {
+            return;
+        }
+        if (queueIndex == TRANSMITQ) {
+            transmit(q);
+        } else if (queueIndex == RECEIVEQ) {
+            receive(q);
+        }
+    }
+
+    private void transmit(Virtqueue q) throws VirtqueueException {
+        boolean wrote = false;
+        do {
+            q.disableNotification();
+            DescriptorChain chain;
+            while ((chain = q.pop()) != null) {
+                long len = chain.readableLength();
+                for (long done = 0; done < len; ) {
+                    int n = chain.read(done, txBuffer, 0, txBuffer.length);
+                    write(txBuffer, n);
+                    done += n;
+                }
+                metrics.txBytes.add(len);
+                wrote |= len > 0;
+                q.addUsed(chain.head(), 0); // 5.3.6: nothing written into transmit buffers
+            }
+        } while (q.enableNotification());
+        if (wrote) {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                metrics.txErrors.inc();
+            }
+        }
+    }
+
+    private void write(byte[] b, int n) {
+        try {
+            out.write(b, 0, n);
+        } catch (IOException e) {
+            metrics.txErrors.inc();
+        }
+    }
+
+    private void receive(Virtqueue q) throws VirtqueueException {
+        synchronized (inputLock) {
+            kickPending = false; // input from now on kicks again
+        }
+        while (true) {
+            q.disableNotification();
+            DescriptorChain chain;
+            while (pendingInput() > 0 && (chain = q.pop()) != null) {
+                q.addUsed(chain.head(), fill(chain));
+            }
+            // Re-arm notifications so that a driver adding receive buffers wakes us while input waits.
+            boolean more = q.enableNotification();
+            if (!more || pendingInput() == 0) {
+                return;
+            }
+        }
+    }
+
+    /** Moves pending input into chain's writable buffers; returns the bytes moved. */
+    private int fill(DescriptorChain chain) {
+        synchronized (inputLock) {
+            long room = chain.writableLength();
+            int n = (int) Math.min(room, inputCount);
+            int first = Math.min(n, INPUT_CAPACITY - inputHead);
+            chain.write(0, input, inputHead, first);
+            if (n > first) {
+                chain.write(first, input, 0, n - first);
+            }
+            inputHead = (inputHead + n) % INPUT_CAPACITY;
+            inputCount -= n;
+            metrics.rxBytes.add(n);
+            return n;
+        }
+    }
+}

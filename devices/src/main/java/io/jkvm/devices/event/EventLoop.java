@@ -1,0 +1,156 @@
+package io.jkvm.devices.event;
+
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoEvent;
+import io.netty.channel.epoll.EpollIoHandle;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One thread that epolls eventfds (Netty 4.2 {@link EpollIoHandler}) and runs a callback when one fires: the queue
+ * doorbells of every virtio device and tasks handed to it from other threads. It knows nothing of devices (as
+ * rust-vmm's event-manager): a subscriber is an fd and a {@link Runnable}.
+ */
+public final class EventLoop implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(EventLoop.class.getName());
+
+    private final MultiThreadIoEventLoopGroup group;
+    private final IoEventLoop loop;
+    private final Set<Subscription> live = ConcurrentHashMap.newKeySet();
+
+    public EventLoop(String threadName) {
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threadName, true),
+                EpollIoHandler.newFactory());
+        this.loop = group.next();
+    }
+
+    /** Whether the caller is the loop thread. */
+    public boolean inLoop() {
+        return loop.inEventLoop();
+    }
+
+    /** Runs task on the loop thread, after the tasks and events already queued. */
+    public void execute(Runnable task) {
+        loop.execute(task);
+    }
+
+    /**
+     * Watches fd: whenever it is readable, drains it and runs onSignal on the loop thread. Exceptions from onSignal
+     * are logged, never propagated. The returned subscription owns fd from now on and closes it.
+     */
+    public Subscription subscribe(EventFd fd, Runnable onSignal) {
+        Subscription s = new Subscription(fd, onSignal);
+        live.add(s);
+        loop.register(s).addListener(f -> s.registered(f));
+        return s;
+    }
+
+    /** Stops the thread; fds still subscribed are closed. Waits up to a few seconds. */
+    @Override
+    public void close() {
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        // Netty closes the handles registered when shutdown began; one registered during shutdown escapes it.
+        for (Subscription s : live) {
+            s.close();
+        }
+    }
+
+    public boolean isShutdown() {
+        return group.isShuttingDown() || group.isShutdown();
+    }
+
+    /** An fd on the loop. All state changes happen on the loop thread. */
+    public final class Subscription implements EpollIoHandle {
+        private final EventFd fd;
+        private final Runnable onSignal;
+        private IoRegistration registration;
+        private boolean cancelled;
+
+        private Subscription(EventFd fd, Runnable onSignal) {
+            this.fd = fd;
+            this.onSignal = onSignal;
+        }
+
+        public EventFd eventFd() {
+            return fd;
+        }
+
+        private void registered(Future<?> f) {
+            if (!f.isSuccess()) {
+                LOG.log(System.Logger.Level.ERROR, "cannot add " + fd + " to the event loop", f.cause());
+                fd.close();
+                return;
+            }
+            registration = (IoRegistration) f.getNow();
+            if (cancelled) {
+                registration.cancel();
+                fd.close();
+                return;
+            }
+            // Level-triggered EPOLLIN: a signal that arrived before this point is still reported.
+            registration.submit(EpollIoOps.EPOLLIN);
+        }
+
+        @Override
+        public FileDescriptor fd() {
+            return fd.descriptor();
+        }
+
+        @Override
+        public void handle(IoRegistration reg, IoEvent event) {
+            EpollIoOps ops = ((EpollIoEvent) event).ops();
+            if (!ops.contains(EpollIoOps.EPOLLIN) || cancelled) {
+                return;
+            }
+            fd.drain();
+            try {
+                onSignal.run();
+            } catch (Throwable t) {
+                LOG.log(System.Logger.Level.ERROR, "handler for " + fd + " failed", t);
+            }
+        }
+
+        /**
+         * Removes fd from the loop and closes it, on the loop thread, so that a handler never runs on a closed (and
+         * possibly reused) fd number. Safe from any thread; a no-op the second time.
+         */
+        public void cancel() {
+            try {
+                loop.execute(this::cancelInLoop);
+            } catch (RejectedExecutionException e) {
+                fd.close(); // the loop is gone, nothing can run on fd any more
+            }
+        }
+
+        private void cancelInLoop() {
+            if (cancelled) {
+                return;
+            }
+            cancelled = true;
+            live.remove(this);
+            if (registration != null) {
+                registration.cancel();
+                fd.close();
+            } // else: registered() sees cancelled and closes
+        }
+
+        @Override
+        public void close() {
+            // Netty calls this when the loop shuts down with the fd still registered.
+            cancelled = true;
+            live.remove(this);
+            fd.close();
+        }
+    }
+}

@@ -1,0 +1,689 @@
+package io.jkvm.devices.virtio;
+
+import io.jkvm.devices.bus.BusDevice;
+import io.jkvm.devices.event.EventFd;
+import io.jkvm.devices.event.EventLoop;
+import io.jkvm.devices.irq.IrqLine;
+import io.jkvm.devices.memory.GuestMemory;
+
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntBinaryOperator;
+
+import static io.jkvm.devices.virtio.DeviceStatus.ACKNOWLEDGE;
+import static io.jkvm.devices.virtio.DeviceStatus.DEVICE_NEEDS_RESET;
+import static io.jkvm.devices.virtio.DeviceStatus.DRIVER;
+import static io.jkvm.devices.virtio.DeviceStatus.DRIVER_OK;
+import static io.jkvm.devices.virtio.DeviceStatus.FAILED;
+import static io.jkvm.devices.virtio.DeviceStatus.FEATURES_OK;
+
+/**
+ * The virtio-mmio transport, register layout version 2 (virtio 1.2, 4.2 "Virtio Over MMIO"), for one
+ * {@link VirtioDevice}: the register file, the device status state machine, feature negotiation, queue setup and
+ * interrupts. The VMM maps it at {@code base} for {@link #WINDOW_SIZE} bytes on its MMIO bus.
+ *
+ * <p>When the driver makes a queue ready the transport creates an eventfd for it, watches it on the {@link EventLoop}
+ * and offers it to the {@link DoorbellRegistrar} for {@code base + 0x50} with datamatch = queue index. If the
+ * registrar takes it (KVM_IOEVENTFD), notifications never exit and the queue is served on the loop thread; if not, a
+ * QueueNotify write arrives here and the queue is served on the calling vCPU thread.
+ *
+ * <p>Threading: one lock serialises register accesses, queue processing and device callbacks. InterruptStatus and
+ * InterruptACK bypass it (an atomic), so a vCPU in the interrupt handler does not wait for a long disk request.
+ * Nothing the guest writes makes a method of this class throw.
+ */
+public final class MmioTransport implements BusDevice, AutoCloseable {
+    /** Size of the register window (what the kernel command line calls 4K). */
+    public static final long WINDOW_SIZE = 0x1000;
+    /** "JKVM" in little-endian, as QEMU uses "QEMU". */
+    public static final int VENDOR_ID = 0x4d564b4a;
+    /** InterruptStatus bits (4.2.2). */
+    public static final int INT_USED_BUFFER = 1;
+    public static final int INT_CONFIG_CHANGE = 2;
+
+    private static final System.Logger LOG = System.getLogger(MmioTransport.class.getName());
+    private static final IntBinaryOperator OR = (a, b) -> a | b;
+    private static final IntBinaryOperator CLEAR = (a, b) -> a & ~b;
+    private static final int STATUS_BITS = ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK | DEVICE_NEEDS_RESET | FAILED;
+
+    private final VirtioDevice device;
+    private final GuestMemory memory;
+    private final long base;
+    private final IrqLine irq;
+    private final DoorbellRegistrar registrar;
+    private final EventLoop loop;
+    private final String label;
+    private final long offeredFeatures;
+    private final Virtqueue[] queues;
+    private final Doorbell[] doorbells;
+    private final Runnable[] kickTasks;
+    private final VirtioMetrics metrics = new VirtioMetrics();
+    private final AtomicInteger interruptStatus = new AtomicInteger();
+    private final Object lock = new Object();
+    private final byte[] configScratch = new byte[8];
+
+    private int status;
+    private int deviceFeaturesSel;
+    private int driverFeaturesSel;
+    private long driverFeatures;
+    private int queueSel;
+    private int configGeneration;
+    private Context active;
+    private volatile String lastError;
+
+    public MmioTransport(VirtioDevice device, GuestMemory memory, long base, IrqLine irq, DoorbellRegistrar registrar,
+                         EventLoop loop) {
+        this.device = device;
+        this.memory = memory;
+        this.base = base;
+        this.irq = irq;
+        this.registrar = registrar;
+        this.loop = loop;
+        this.label = String.format("%s@0x%x", device.name(), base);
+        this.offeredFeatures = device.deviceFeatures() | VirtioFeatures.TRANSPORT;
+        int n = device.queueCount();
+        this.queues = new Virtqueue[n];
+        this.doorbells = new Doorbell[n];
+        this.kickTasks = new Runnable[n];
+        for (int i = 0; i < n; i++) {
+            queues[i] = new Virtqueue(memory, i, device.queueMaxSize(i));
+            int index = i;
+            kickTasks[i] = () -> {
+                synchronized (lock) {
+                    processQueue(index);
+                }
+            };
+        }
+    }
+
+    /** The kernel command line fragment that declares a device (needs CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES). */
+    public static String kernelCmdline(long base, int irq) {
+        return String.format("virtio_mmio.device=4K@0x%x:%d", base, irq);
+    }
+
+    public VirtioDevice device() {
+        return device;
+    }
+
+    public long base() {
+        return base;
+    }
+
+    public VirtioMetrics metrics() {
+        return metrics;
+    }
+
+    /** The device status register. */
+    public int status() {
+        synchronized (lock) {
+            return status;
+        }
+    }
+
+    public int interruptStatus() {
+        return interruptStatus.get();
+    }
+
+    /** Why the device last went DEVICE_NEEDS_RESET, or null. */
+    public String lastError() {
+        return lastError;
+    }
+
+    /** Feature bits offered to the driver (device bits plus {@link VirtioFeatures#TRANSPORT}). */
+    public long offeredFeatures() {
+        return offeredFeatures;
+    }
+
+    /** Feature bits the driver wrote (accepted once FEATURES_OK is set). */
+    public long driverFeatures() {
+        synchronized (lock) {
+            return driverFeatures;
+        }
+    }
+
+    /** Whether queue index's notifications currently go to an ioeventfd rather than exiting. */
+    public boolean doorbellInKvm(int index) {
+        synchronized (lock) {
+            Doorbell d = index >= 0 && index < doorbells.length ? doorbells[index] : null;
+            return d != null && d.inKvm;
+        }
+    }
+
+    @Override
+    public long read(long offset, int size) {
+        MmioRegister r = MmioRegister.at(offset);
+        if (r == MmioRegister.CONFIG) {
+            return readConfig((int) (offset - MmioRegister.CONFIG_OFFSET), size);
+        }
+        if (size != 4 || r == MmioRegister.UNKNOWN) {
+            // 4.2.2.2: control registers are accessed 32 bits wide and aligned only.
+            metrics.badRegisterAccesses.inc();
+            return 0;
+        }
+        if (r == MmioRegister.INTERRUPT_STATUS) {
+            return Integer.toUnsignedLong(interruptStatus.get());
+        }
+        synchronized (lock) {
+            return Integer.toUnsignedLong(readRegister(r));
+        }
+    }
+
+    private int readRegister(MmioRegister r) {
+        Virtqueue q = selectedQueue();
+        switch (r) {
+            case MAGIC_VALUE:
+                return MmioRegister.MAGIC;
+            case VERSION:
+                return 2;
+            case DEVICE_ID:
+                return device.deviceType();
+            case VENDOR_ID:
+                return VENDOR_ID;
+            case DEVICE_FEATURES:
+                return deviceFeaturesSel == 0 ? (int) offeredFeatures
+                        : deviceFeaturesSel == 1 ? (int) (offeredFeatures >>> 32) : 0;
+            case QUEUE_NUM_MAX:
+                return q == null ? 0 : q.maxSize();
+            case QUEUE_READY:
+                return q != null && q.isReady() ? 1 : 0;
+            case STATUS:
+                return status;
+            case CONFIG_GENERATION:
+                return configGeneration;
+            case SHM_LEN_LOW:
+            case SHM_LEN_HIGH:
+            case SHM_BASE_LOW:
+            case SHM_BASE_HIGH:
+                return -1; // no shared memory regions: length and base read as all ones
+            case QUEUE_RESET:
+                return 0;
+            default:
+                metrics.badRegisterAccesses.inc(); // a write-only register
+                return 0;
+        }
+    }
+
+    @Override
+    public void write(long offset, int size, long value) {
+        MmioRegister r = MmioRegister.at(offset);
+        if (r == MmioRegister.CONFIG) {
+            writeConfig((int) (offset - MmioRegister.CONFIG_OFFSET), size, value);
+            return;
+        }
+        if (size != 4 || r == MmioRegister.UNKNOWN) {
+            metrics.badRegisterAccesses.inc();
+            return;
+        }
+        int v = (int) value;
+        switch (r) {
+            case QUEUE_NOTIFY:
+                // Without VIRTIO_F_NOTIFICATION_DATA the value is the queue index (4.2.2).
+                metrics.exitNotifications.inc();
+                synchronized (lock) {
+                    processQueue(v);
+                }
+                return;
+            case INTERRUPT_ACK:
+                interruptStatus.accumulateAndGet(v, CLEAR);
+                return;
+            default:
+                synchronized (lock) {
+                    writeRegister(r, v);
+                }
+        }
+    }
+
+    private void writeRegister(MmioRegister r, int v) {
+        Virtqueue q = selectedQueue();
+        switch (r) {
+            case DEVICE_FEATURES_SEL:
+                deviceFeaturesSel = v;
+                return;
+            case DRIVER_FEATURES_SEL:
+                driverFeaturesSel = v;
+                return;
+            case DRIVER_FEATURES:
+                writeDriverFeatures(v);
+                return;
+            case QUEUE_SEL:
+                queueSel = v;
+                return;
+            case QUEUE_NUM:
+                if (queueWritable(q)) {
+                    q.setSize(v);
+                }
+                return;
+            case QUEUE_READY:
+                writeQueueReady(q, v);
+                return;
+            case QUEUE_DESC_LOW:
+                if (queueWritable(q)) {
+                    q.setDescTable(low(q.descTable(), v));
+                }
+                return;
+            case QUEUE_DESC_HIGH:
+                if (queueWritable(q)) {
+                    q.setDescTable(high(q.descTable(), v));
+                }
+                return;
+            case QUEUE_DRIVER_LOW:
+                if (queueWritable(q)) {
+                    q.setAvailRing(low(q.availRing(), v));
+                }
+                return;
+            case QUEUE_DRIVER_HIGH:
+                if (queueWritable(q)) {
+                    q.setAvailRing(high(q.availRing(), v));
+                }
+                return;
+            case QUEUE_DEVICE_LOW:
+                if (queueWritable(q)) {
+                    q.setUsedRing(low(q.usedRing(), v));
+                }
+                return;
+            case QUEUE_DEVICE_HIGH:
+                if (queueWritable(q)) {
+                    q.setUsedRing(high(q.usedRing(), v));
+                }
+                return;
+            case STATUS:
+                writeStatus(v);
+                return;
+            case SHM_SEL:
+            case QUEUE_RESET:
+                return; // no shared memory, VIRTIO_F_RING_RESET not offered
+            default:
+                metrics.badRegisterAccesses.inc(); // a read-only register
+        }
+    }
+
+    private static long low(long old, int v) {
+        return (old & 0xffffffff00000000L) | Integer.toUnsignedLong(v);
+    }
+
+    private static long high(long old, int v) {
+        return (old & 0xffffffffL) | ((long) v << 32);
+    }
+
+    private Virtqueue selectedQueue() {
+        return queueSel >= 0 && queueSel < queues.length ? queues[queueSel] : null;
+    }
+
+    /** 4.2.2.2: the driver must not touch a queue's layout while it is ready. */
+    private boolean queueWritable(Virtqueue q) {
+        if (q == null || q.isReady()) {
+            metrics.badRegisterAccesses.inc();
+            return false;
+        }
+        return true;
+    }
+
+    private void writeDriverFeatures(int v) {
+        if ((status & FEATURES_OK) != 0 || driverFeaturesSel < 0 || driverFeaturesSel > 1) {
+            metrics.badRegisterAccesses.inc();
+            return;
+        }
+        int shift = driverFeaturesSel * 32;
+        driverFeatures = (driverFeatures & ~(0xffffffffL << shift)) | (Integer.toUnsignedLong(v) << shift);
+    }
+
+    private void writeQueueReady(Virtqueue q, int v) {
+        if (q == null) {
+            metrics.badRegisterAccesses.inc();
+            return;
+        }
+        if (v != 0 && !q.isReady()) {
+            String why = q.validate();
+            if (why != null) {
+                metrics.badQueueConfigs.inc();
+                needsReset("queue " + q.index() + ": " + why);
+                return;
+            }
+            q.setReady(true);
+            if (active != null) {
+                q.start(driverFeatures);
+            }
+            armDoorbell(q.index());
+        } else if (v == 0 && q.isReady()) {
+            releaseDoorbell(q.index());
+            q.setReady(false);
+        }
+    }
+
+    private void writeStatus(int v) {
+        if (v == 0) {
+            reset();
+            return;
+        }
+        v &= STATUS_BITS;
+        int removed = status & ~v & ~DEVICE_NEEDS_RESET;
+        if (removed != 0) {
+            // 2.1.2: the driver must not clear a device status bit (only reset does).
+            badStatus("driver cleared " + DeviceStatus.describe(removed));
+            return;
+        }
+        int added = v & ~status & ~DEVICE_NEEDS_RESET; // DEVICE_NEEDS_RESET belongs to the device
+        if ((added & FAILED) != 0) {
+            status |= FAILED;
+            LOG.log(System.Logger.Level.WARNING, label + ": the driver gave up on the device (FAILED)");
+        }
+        if ((added & ACKNOWLEDGE) != 0) {
+            status |= ACKNOWLEDGE;
+        }
+        if ((added & DRIVER) != 0) {
+            if ((status & ACKNOWLEDGE) == 0) {
+                badStatus("DRIVER before ACKNOWLEDGE");
+            } else {
+                status |= DRIVER;
+            }
+        }
+        if ((added & FEATURES_OK) != 0) {
+            if ((status & DRIVER) == 0) {
+                badStatus("FEATURES_OK before DRIVER");
+            } else {
+                acceptFeatures();
+            }
+        }
+        if ((added & DRIVER_OK) != 0) {
+            if ((status & FEATURES_OK) == 0) {
+                badStatus("DRIVER_OK without FEATURES_OK");
+            } else if ((status & (FAILED | DEVICE_NEEDS_RESET)) == 0) {
+                activate();
+            }
+        }
+    }
+
+    private void badStatus(String why) {
+        metrics.badStatusWrites.inc();
+        LOG.log(System.Logger.Level.WARNING, label + ": status write ignored: " + why);
+    }
+
+    /** 3.1.1 step 5 and 4.2.3.1: FEATURES_OK sticks only for a subset of the offer that includes VERSION_1. */
+    private void acceptFeatures() {
+        long unknown = driverFeatures & ~offeredFeatures;
+        if (unknown != 0 || !VirtioFeatures.has(driverFeatures, VirtioFeatures.VERSION_1)) {
+            metrics.featuresRefused.inc();
+            LOG.log(System.Logger.Level.WARNING, String.format(
+                    "%s: FEATURES_OK refused: driver features 0x%x %s", label, driverFeatures,
+                    unknown != 0 ? String.format("include bits 0x%x not offered", unknown) : "lack VERSION_1"));
+            return;
+        }
+        status |= FEATURES_OK;
+    }
+
+    private void activate() {
+        for (Virtqueue q : queues) {
+            if (q.isReady()) {
+                q.start(driverFeatures);
+            }
+        }
+        status |= DRIVER_OK;
+        Context ctx = new Context();
+        active = ctx;
+        try {
+            device.activate(ctx);
+        } catch (RuntimeException e) {
+            metrics.deviceErrors.inc();
+            needsReset("activation failed: " + e);
+        }
+    }
+
+    /** Status 0 (4.2.2.1 and 2.4): back to the initial state, queues and doorbells gone. */
+    private void reset() {
+        metrics.resets.inc();
+        deactivate();
+        status = 0;
+        driverFeatures = 0;
+        deviceFeaturesSel = 0;
+        driverFeaturesSel = 0;
+        queueSel = 0;
+        interruptStatus.set(0);
+    }
+
+    private void deactivate() {
+        if (active != null) {
+            active = null;
+            try {
+                device.reset();
+            } catch (RuntimeException e) {
+                metrics.deviceErrors.inc();
+                LOG.log(System.Logger.Level.ERROR, label + ": reset failed", e);
+            }
+        }
+        for (int i = 0; i < queues.length; i++) {
+            releaseDoorbell(i);
+            queues[i].reset();
+        }
+    }
+
+    private void armDoorbell(int index) {
+        EventFd fd;
+        try {
+            fd = EventFd.create();
+        } catch (RuntimeException e) {
+            needsReset("queue " + index + ": cannot create an eventfd: " + e.getMessage());
+            return;
+        }
+        Doorbell d = new Doorbell(index);
+        d.subscription = loop.subscribe(fd, d);
+        try {
+            d.inKvm = registrar.register(notifyAddress(), index, fd.fd());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, label + ": queue " + index
+                    + " doorbell not registered, notifications will exit: " + e.getMessage());
+            d.inKvm = false;
+        }
+        doorbells[index] = d;
+    }
+
+    private void releaseDoorbell(int index) {
+        Doorbell d = doorbells[index];
+        if (d == null) {
+            return;
+        }
+        doorbells[index] = null;
+        if (d.inKvm) {
+            try {
+                registrar.unregister(notifyAddress(), index, d.subscription.eventFd().fd());
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, label + ": queue " + index + " doorbell unregister: "
+                        + e.getMessage());
+            }
+        }
+        d.subscription.cancel(); // closes the eventfd on the loop thread, after KVM let go of it
+    }
+
+    private long notifyAddress() {
+        return base + MmioRegister.QUEUE_NOTIFY.offset();
+    }
+
+    /** Serves queue index if the device is live; called with the lock held. */
+    private void processQueue(int index) {
+        if (active == null || (status & (DEVICE_NEEDS_RESET | FAILED)) != 0
+                || index < 0 || index >= queues.length || !queues[index].isStarted()) {
+            return;
+        }
+        try {
+            device.process(index);
+        } catch (VirtqueueException e) {
+            metrics.badDescriptors.inc();
+            needsReset(e.getMessage());
+        } catch (RuntimeException e) {
+            metrics.deviceErrors.inc();
+            LOG.log(System.Logger.Level.ERROR, label + ": queue " + index + " failed", e);
+            needsReset("queue " + index + ": " + e);
+        } finally {
+            signalUsedIfNeeded();
+        }
+    }
+
+    /** One interrupt for all queues that used buffers the driver wants to hear about (2.7.7). */
+    private void signalUsedIfNeeded() {
+        boolean notify = false;
+        for (Virtqueue q : queues) {
+            if (q.isStarted() && q.needsNotification()) {
+                notify = true;
+            }
+        }
+        if (notify) {
+            interruptStatus.accumulateAndGet(INT_USED_BUFFER, OR); // visible before the edge
+            metrics.usedInterrupts.inc();
+            triggerIrq();
+        }
+    }
+
+    private void signalConfigChange() {
+        interruptStatus.accumulateAndGet(INT_CONFIG_CHANGE, OR);
+        metrics.configInterrupts.inc();
+        triggerIrq();
+    }
+
+    private void triggerIrq() {
+        try {
+            irq.trigger();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, label + ": interrupt failed", e);
+        }
+    }
+
+    /** 2.1.2: DEVICE_NEEDS_RESET, and a configuration change notification if the driver is live. */
+    private void needsReset(String reason) {
+        if ((status & DEVICE_NEEDS_RESET) != 0) {
+            return;
+        }
+        lastError = reason;
+        metrics.needsReset.inc();
+        LOG.log(System.Logger.Level.WARNING, label + ": DEVICE_NEEDS_RESET: " + reason);
+        status |= DEVICE_NEEDS_RESET;
+        if ((status & DRIVER_OK) != 0) {
+            signalConfigChange();
+        }
+    }
+
+    private long readConfig(int offset, int size) {
+        if (!configAccess(offset, size)) {
+            return 0;
+        }
+        synchronized (lock) {
+            device.readConfig(offset, configScratch, size);
+            long v = 0;
+            for (int i = 0; i < size; i++) {
+                v |= (configScratch[i] & 0xffL) << (8 * i);
+            }
+            return v;
+        }
+    }
+
+    private void writeConfig(int offset, int size, long value) {
+        if (!configAccess(offset, size)) {
+            return;
+        }
+        synchronized (lock) {
+            for (int i = 0; i < size; i++) {
+                configScratch[i] = (byte) (value >>> (8 * i));
+            }
+            device.writeConfig(offset, configScratch, size);
+        }
+    }
+
+    private boolean configAccess(int offset, int size) {
+        if (size != 1 && size != 2 && size != 4 && size != 8) {
+            metrics.badRegisterAccesses.inc();
+            return false;
+        }
+        return true;
+    }
+
+    /** Device reset and doorbells released; call before closing the event loop. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            deactivate();
+            status = 0;
+        }
+    }
+
+    /** A queue's eventfd on the loop: KVM (or anyone) writing it means "process this queue". */
+    private final class Doorbell implements Runnable {
+        final int index;
+        EventLoop.Subscription subscription;
+        boolean inKvm;
+
+        Doorbell(int index) {
+            this.index = index;
+        }
+
+        @Override
+        public void run() {
+            synchronized (lock) {
+                if (doorbells[index] != this) {
+                    return; // released after the event was queued
+                }
+                metrics.doorbellWakeups.inc();
+                processQueue(index);
+            }
+        }
+    }
+
+    /** The device's view of one activation; inert once the device is reset. */
+    private final class Context implements DeviceContext {
+        private final long features = driverFeatures;
+
+        @Override
+        public GuestMemory memory() {
+            return memory;
+        }
+
+        @Override
+        public long features() {
+            return features;
+        }
+
+        @Override
+        public Virtqueue queue(int index) {
+            synchronized (lock) {
+                if (active != this || index < 0 || index >= queues.length || !queues[index].isStarted()) {
+                    return null;
+                }
+                return queues[index];
+            }
+        }
+
+        @Override
+        public void kick(int queueIndex) {
+            if (queueIndex < 0 || queueIndex >= kickTasks.length) {
+                return;
+            }
+            try {
+                loop.execute(kickTasks[queueIndex]);
+            } catch (RejectedExecutionException e) {
+                // the loop is shutting down with the VM
+            }
+        }
+
+        @Override
+        public void configChanged() {
+            synchronized (lock) {
+                if (active == this) {
+                    configGeneration++;
+                    if ((status & DRIVER_OK) != 0) {
+                        signalConfigChange();
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void fail(String reason) {
+            synchronized (lock) {
+                if (active == this) {
+                    needsReset(reason);
+                }
+            }
+        }
+
+        @Override
+        public EventLoop eventLoop() {
+            return loop;
+        }
+    }
+}
