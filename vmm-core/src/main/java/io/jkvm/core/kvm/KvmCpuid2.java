@@ -1,5 +1,7 @@
 package io.jkvm.core.kvm;
 
+import java.util.Objects;
+
 /**
  * struct kvm_cpuid2 with room for a fixed number of struct kvm_cpuid_entry2 (KVM_GET_SUPPORTED_CPUID,
  * KVM_SET_CPUID2). {@link #nent()} is how many entries are valid; {@link #capacity()} how many fit.
@@ -95,11 +97,11 @@ public final class KvmCpuid2 extends NativeStruct {
     }
 
     private int get(int i, int field) {
-        return buffer.getInt(ENTRIES + ENTRY_SIZE * java.util.Objects.checkIndex(i, nent()) + field);
+        return buffer.getInt(ENTRIES + ENTRY_SIZE * Objects.checkIndex(i, nent()) + field);
     }
 
     private KvmCpuid2 put(int i, int field, int v) {
-        buffer.putInt(ENTRIES + ENTRY_SIZE * java.util.Objects.checkIndex(i, capacity) + field, v);
+        buffer.putInt(ENTRIES + ENTRY_SIZE * Objects.checkIndex(i, capacity) + field, v);
         return this;
     }
 }

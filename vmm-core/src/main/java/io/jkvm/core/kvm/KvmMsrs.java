@@ -1,5 +1,7 @@
 package io.jkvm.core.kvm;
 
+import java.util.Objects;
+
 /**
  * struct kvm_msrs with room for a fixed number of struct kvm_msr_entry (KVM_GET_MSRS / KVM_SET_MSRS).
  * {@link #nmsrs()} entries are valid.
@@ -42,11 +44,11 @@ public final class KvmMsrs extends NativeStruct {
     }
 
     public int index(int i) {
-        return buffer.getInt(ENTRIES + ENTRY_SIZE * java.util.Objects.checkIndex(i, nmsrs()) + ENTRY_INDEX);
+        return buffer.getInt(ENTRIES + ENTRY_SIZE * Objects.checkIndex(i, nmsrs()) + ENTRY_INDEX);
     }
 
     public long data(int i) {
-        return buffer.getLong(ENTRIES + ENTRY_SIZE * java.util.Objects.checkIndex(i, nmsrs()) + ENTRY_DATA);
+        return buffer.getLong(ENTRIES + ENTRY_SIZE * Objects.checkIndex(i, nmsrs()) + ENTRY_DATA);
     }
 
     /** Empties the list. */

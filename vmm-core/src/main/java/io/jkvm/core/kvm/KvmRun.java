@@ -5,6 +5,7 @@ import com.sun.jna.Pointer;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Objects;
 
 /**
  * The vCPU's mmapped struct kvm_run, read in place after every KVM_RUN: exit reason, then the union member for
@@ -193,7 +194,7 @@ public final class KvmRun {
 
     /** internal.data[i], i < 16. */
     public long internalData(int i) {
-        return run.getLong(INTERNAL_DATA + 8 * java.util.Objects.checkIndex(i, 16));
+        return run.getLong(INTERNAL_DATA + 8 * Objects.checkIndex(i, 16));
     }
 
     public int systemEventType() {
@@ -206,7 +207,7 @@ public final class KvmRun {
 
     /** system_event.data[i] (data[0] is the older flags field), i < 16. */
     public long systemEventData(int i) {
-        return run.getLong(SYSTEM_EVENT_DATA + 8 * java.util.Objects.checkIndex(i, 16));
+        return run.getLong(SYSTEM_EVENT_DATA + 8 * Objects.checkIndex(i, 16));
     }
 
     /** The whole mapping, native order, for what has no accessor (e.g. rep ins/outs buffers). */

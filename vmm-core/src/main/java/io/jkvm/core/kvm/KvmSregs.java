@@ -1,5 +1,7 @@
 package io.jkvm.core.kvm;
 
+import java.util.Objects;
+
 /** struct kvm_sregs: segment and descriptor-table registers, control registers, EFER, APIC base. */
 public final class KvmSregs extends NativeStruct {
     public static final int SIZE = 312;
@@ -67,6 +69,6 @@ public final class KvmSregs extends NativeStruct {
 
     /** Word i (0..3) of the pending-interrupt bitmap. */
     public long interruptBitmap(int i) {
-        return buffer.getLong(INTERRUPT_BITMAP + 8 * java.util.Objects.checkIndex(i, 4));
+        return buffer.getLong(INTERRUPT_BITMAP + 8 * Objects.checkIndex(i, 4));
     }
 }

@@ -92,6 +92,20 @@ final class Asm16 {
         return bytes(0xb8).word(selector).bytes(0x8e, 0xd8);
     }
 
+    /** mov cx, count. */
+    Asm16 movCx(int count) {
+        return bytes(0xb9).word(count);
+    }
+
+    /** loop target: decrement cx, jump while it is not zero. */
+    Asm16 loop(int target) {
+        int rel = target - (here() + 2);
+        if (rel < -128) {
+            throw new IllegalArgumentException("loop target too far for a short jump");
+        }
+        return bytes(0xe2, rel);
+    }
+
     /** add ax, bx. */
     Asm16 addAxBx() {
         return bytes(0x01, 0xd8);

@@ -17,6 +17,7 @@ import static io.jkvm.core.kvm.RealModeGuest.RAM_SIZE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /** Kvm, VmFd and VcpuFd against a real KVM: system queries, errors, vCPU state, interrupts, kicks and stats. */
 @Tag("guest")
@@ -157,8 +158,12 @@ class KvmGuestTest {
 
     /**
      * An irqfd and KVM_IRQ_LINE each raise an edge on GSI 5; the in-kernel PIC (programmed by the guest, vector
-     * base 8) delivers vector 13, whose real-mode handler reports itself on a port. After KVM_IRQFD DEASSIGN a
-     * signal no longer interrupts: the guest stays halted in the kernel until a kick.
+     * base 8) delivers vector 13, whose real-mode handler reports itself on a port. Each is tried with the edge
+     * raised before KVM_RUN and while the guest runs. After KVM_IRQFD DEASSIGN a signal no longer interrupts.
+     *
+     * <p>The guest waits in a {@code sti; jmp $} loop, not {@code sti; hlt}: under QEMU's emulated SVM (our KVM
+     * host in CI) an interrupt already pending at {@code sti; hlt} was taken inside the STI shadow, so its handler
+     * returned onto the hlt and the vCPU halted for good, in 2 of 3 tries.
      */
     @Test
     void irqfdAndIrqLineInterruptTheGuest() {
@@ -169,33 +174,37 @@ class KvmGuestTest {
             guest.memory.putShort(4 * (8 + gsi) + 2, (short) 0);
             byte[] isr = new Asm16(handler).out(0x501, 1, 0x55).outImm8(0x20, 0x20).iret().build();
             guest.memory.write(handler, isr, 0, isr.length);
-
             Asm16 main = new Asm16(CODE).outImm8(0x20, 0x11).outImm8(0x21, 0x08).outImm8(0x21, 0x04)
                     .outImm8(0x21, 0x01).outImm8(0x21, ~(1 << gsi) & 0xff).out(MARK, 1, 0);
-            int loop = main.here();
-            guest.load(main.sti().hlt().out(MARK, 1, 1).jmp(loop).build());
-
+            int spin = main.here() + 1;
+            guest.load(main.sti().spin().build());
             guest.vm.registerIrqfd(irq.fd(), gsi);
             assertEquals(Exit.io(MARK, 1, 0), guest.next(), "PIC programmed");
-            irq.signal();
-            assertEquals(Exit.io(0x501, 1, 0x55), guest.next(), "the irqfd's interrupt ran the handler");
-            assertEquals(Exit.io(MARK, 1, 1), guest.next(), "hlt returned after the handler");
 
-            guest.vm.setIrqLine(gsi, true);
-            guest.vm.setIrqLine(gsi, false);
-            assertEquals(Exit.io(0x501, 1, 0x55), guest.next(), "KVM_IRQ_LINE's edge ran the handler");
-            assertEquals(Exit.io(MARK, 1, 1), guest.next());
-
-            guest.vm.unregisterIrqfd(irq.fd(), gsi);
-            irq.signal();
-            ScheduledExecutorService kicker = Executors.newSingleThreadScheduledExecutor();
+            Runnable irqfd = irq::signal;
+            Runnable irqLine = () -> {
+                guest.vm.setIrqLine(gsi, true);
+                guest.vm.setIrqLine(gsi, false);
+            };
+            ScheduledExecutorService devices = Executors.newSingleThreadScheduledExecutor();
             try {
+                for (Runnable edge : List.of(irqfd, irqLine)) {
+                    String what = edge == irqfd ? "irqfd" : "KVM_IRQ_LINE";
+                    edge.run();
+                    assertEquals(Exit.io(0x501, 1, 0x55), guest.next(), what + " raised before KVM_RUN");
+                    devices.schedule(edge, 200, TimeUnit.MILLISECONDS);
+                    assertEquals(Exit.io(0x501, 1, 0x55), guest.next(), what + " raised while the guest runs");
+                }
+
+                guest.vm.unregisterIrqfd(irq.fd(), gsi);
+                irq.signal();
                 long start = System.nanoTime();
-                kicker.schedule(guest.vcpu::kick, 500, TimeUnit.MILLISECONDS);
-                assertEquals(KvmExit.INTR, guest.vcpu.run(), "halted until kicked: the deassigned irqfd is inert");
+                devices.schedule(guest.vcpu::kick, 500, TimeUnit.MILLISECONDS);
+                assertEquals(KvmExit.INTR, guest.vcpu.run(), "no interrupt from the deassigned irqfd until the kick");
                 assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(450));
+                assertEquals(spin, guest.rip(), "still in the wait loop, not in the handler");
             } finally {
-                kicker.shutdownNow();
+                devices.shutdownNow();
             }
         }
     }
@@ -247,6 +256,46 @@ class KvmGuestTest {
             assertTrue(stats.readAll().containsKey("exits"));
             assertTrue(stats.id().contains("vcpu"), stats.id());
             assertThrows(IllegalArgumentException.class, () -> stats.read("no_such_stat"));
+        }
+    }
+
+    /**
+     * The vCPU loop's hot path, KVM_RUN and reading the exit from kvm_run, allocates nothing: measured with the
+     * thread's allocation counter over 10,000 port exits after a warm-up.
+     */
+    @Test
+    void theExitPathDoesNotAllocate() {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long self = Thread.currentThread().getId();
+        try (RealModeGuest guest = new RealModeGuest(false)) {
+            int rounds = 3;
+            int exitsPerRound = 10_000;
+            Asm16 code = new Asm16(CODE).movCx(exitsPerRound).out(MARK, 1, 1);
+            guest.load(code.loop(code.here() - 6).hlt().build());
+            KvmRun run = guest.run;
+            VcpuFd vcpu = guest.vcpu;
+            long allocated = 0;
+            long nanos = 0;
+            for (int round = 0; round < rounds; round++) {
+                guest.load(code.build());
+                long sum = 0;
+                long bytesBefore = threads.getThreadAllocatedBytes(self);
+                long start = System.nanoTime();
+                for (int i = 0; i < exitsPerRound; i++) {
+                    if (vcpu.run() != KvmExit.IO || run.ioPort() != MARK) {
+                        fail("exit " + i + ": " + run.describe());
+                    }
+                    sum += run.ioData();
+                }
+                nanos = System.nanoTime() - start;
+                allocated = threads.getThreadAllocatedBytes(self) - bytesBefore;
+                assertEquals(exitsPerRound, sum);
+                assertEquals(KvmExit.HLT, vcpu.run());
+            }
+            System.out.printf("KVM_RUN port exits: %.1f us each, %d bytes allocated in %d exits%n",
+                    nanos / 1e3 / exitsPerRound, allocated, exitsPerRound);
+            assertTrue(allocated < 1024, allocated + " bytes allocated in " + exitsPerRound + " exits");
         }
     }
 

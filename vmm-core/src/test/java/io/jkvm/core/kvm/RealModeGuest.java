@@ -2,6 +2,8 @@ package io.jkvm.core.kvm;
 
 import io.jkvm.devices.memory.GuestMemory;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -118,8 +120,8 @@ final class RealModeGuest implements AutoCloseable {
     }
 
     /** Runs until hlt (no irqchip: hlt exits to userspace); the userspace exits on the way, in order. */
-    java.util.List<Exit> exitsUntilHlt() {
-        java.util.List<Exit> exits = new java.util.ArrayList<>();
+    List<Exit> exitsUntilHlt() {
+        List<Exit> exits = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             Exit e = next();
             if (e.reason() == KvmExit.HLT) {
