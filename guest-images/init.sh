@@ -58,6 +58,7 @@ cmdline_param() {
 # No ACPI: reboot(2) with the VMM's reboot= method (k: i8042 reset, t: triple fault) is what ends the VM.
 power_off() {
   sync
+  stty -F /dev/console "$(stty -F /dev/console -g)" 2>/dev/null # drain the console, as below
   reboot -f
   sleep 5
   echo "jkvm-init: reboot -f returned; halting" >&2
@@ -68,6 +69,11 @@ power_off() {
 # to /sbin scripts, so an applet called by full name (busybox poweroff) lands here. ash runs the trap once the foreground
 # command has ended (a background child plus wait would react at once, but would start with SIGINT ignored).
 trap power_off USR1 USR2 TERM
+
+# When a session leader exits, the kernel hangs up its terminal and throws away output that the UART has not
+# sent yet: a slow serial port (QEMU's, under emulation) lost a script's last line that way. Setting the tty's own
+# settings again is a tcsetattr(TCSADRAIN), which waits until everything is sent.
+drain="trap 'stty \"\$(stty -g)\" 2>/dev/null' EXIT"
 
 # Runs "$@" in its own session with the console as controlling tty (so ^C reaches it), reports its status.
 run_reported() {
@@ -84,9 +90,9 @@ if script=$(cmdline_param jkvm.script); then
     power_off
   fi
   # Sourced after the shrc, so that a poweroff in the script ends the VM there and then, as typed at the shell.
-  run_reported /bin/sh -c '. /etc/jkvm-shrc; . /run/jkvm-script'
+  run_reported /bin/sh -c "$drain; . /etc/jkvm-shrc; . /run/jkvm-script"
 elif cmd=$(cmdline_param jkvm.run); then
-  run_reported /bin/sh -c ". /etc/jkvm-shrc
+  run_reported /bin/sh -c "$drain; . /etc/jkvm-shrc
 $cmd"
 else
   setsid cttyhack sh
