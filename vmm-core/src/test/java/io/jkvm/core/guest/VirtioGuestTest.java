@@ -1,0 +1,141 @@
+package io.jkvm.core.guest;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** virtio-blk, -rng and -console with a real guest on KVM (run through scripts/with-kvm). */
+@Tag("guest")
+class VirtioGuestTest {
+    @TempDir
+    Path tmp;
+
+    private Path disk() throws IOException {
+        Path d = tmp.resolve("rootfs.ext4");
+        Files.copy(GuestImages.rootfs(), d);
+        return d;
+    }
+
+    private static Jkvm.Result boot(String guestCommand, String... options) {
+        List<String> args = new ArrayList<>(List.of("run", "--kernel", GuestImages.kernel().toString(),
+                "--initrd", GuestImages.initrd().toString(), "--memory", "128M"));
+        args.addAll(Arrays.asList(options));
+        args.add("--cmdline");
+        args.add("quiet jkvm.run=\"" + guestCommand + "\"");
+        return Jkvm.run(args.toArray(new String[0]));
+    }
+
+    private static String guestSha256(String output) {
+        Matcher m = Pattern.compile("([0-9a-f]{64})\\s+/mnt/big").matcher(output);
+        assertTrue(m.find(), "no sha256sum line in:\n" + output);
+        return m.group(1);
+    }
+
+    @Test
+    void guestMountsTheDiskAndReadsTheKnownFile() throws IOException {
+        Jkvm.Result r = boot("mount /dev/vda /mnt && cat /mnt/hello.txt", "--disk", disk().toString());
+        assertEquals(0, r.status(), r.toString());
+        assertTrue(r.stdout().contains("jkvm rootfs hello"), r.toString());
+        assertTrue(r.stdout().contains("jkvm-init: exit 0"), r.toString());
+    }
+
+    /** 16 MiB written and checksummed in one boot, read back in a second, and found in the image by debugfs here. */
+    @Test
+    void writtenDataSurvivesAPowerOffAndIsInTheImage() throws Exception {
+        Path d = disk();
+        Jkvm.Result w = boot("mount /dev/vda /mnt && dd if=/dev/urandom of=/mnt/big bs=1M count=16 2>/dev/null"
+                + " && sha256sum /mnt/big && umount /mnt", "--disk", d.toString());
+        assertEquals(0, w.status(), w.toString());
+        assertTrue(w.stdout().contains("jkvm-init: exit 0"), w.toString());
+        String written = guestSha256(w.stdout());
+
+        Jkvm.Result rd = boot("mount /dev/vda /mnt && sha256sum /mnt/big", "--disk", d.toString());
+        assertEquals(0, rd.status(), rd.toString());
+        assertEquals(written, guestSha256(rd.stdout()), "checksum after a second boot");
+
+        Path out = tmp.resolve("big.host");
+        Process p = new ProcessBuilder("debugfs", "-R", "dump /big " + out, d.toString())
+                .redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), log);
+        assertEquals(16L << 20, Files.size(out), log);
+        assertEquals(written, sha256(out), "host-side checksum of /big in the image");
+    }
+
+    @Test
+    void aReadOnlyDiskRefusesWrites() throws Exception {
+        Path d = disk();
+        byte[] before = Files.readAllBytes(d);
+        Jkvm.Result r = boot("dd if=/dev/zero of=/dev/vda bs=4096 count=1 oflag=direct; echo dd-status=$?;"
+                + " mount -o ro /dev/vda /mnt && cat /mnt/hello.txt", "--disk", d + ",ro");
+        assertEquals(0, r.status(), r.toString());
+        assertTrue(r.stdout().contains("jkvm rootfs hello"), r.toString());
+        assertTrue(r.stdout().matches("(?s).*dd-status=[1-9].*"), "the write must fail in the guest:\n" + r);
+        assertArrayEquals(before, Files.readAllBytes(d), "a read-only image is not modified");
+    }
+
+    @Test
+    void hwrngYieldsBytes() {
+        Jkvm.Result r = boot("head -c 32 /dev/hwrng | od -An -tx1 | tr -d ' \\n'; echo; cat /sys/class/misc/hw_random/rng_current",
+                "--rng");
+        assertEquals(0, r.status(), r.toString());
+        assertTrue(r.stdout().contains("virtio_rng"), r.toString());
+        Matcher m = Pattern.compile("(?m)^([0-9a-f]{64})\\r?$").matcher(r.stdout());
+        assertTrue(m.find(), "64 hex digits from /dev/hwrng in:\n" + r);
+        assertTrue(!m.group(1).equals("0".repeat(64)), "random bytes are not all zero");
+    }
+
+    @Test
+    void virtioConsoleCarriesAShellLineBothWays() {
+        byte[] input = "over-hvc0\n".getBytes(StandardCharsets.US_ASCII);
+        Jkvm.Result r = Jkvm.run("jkvm-init: ready", input, 240, "run", "--kernel", GuestImages.kernel().toString(),
+                "--initrd", GuestImages.initrd().toString(), "--memory", "128M", "--console", "virtio",
+                "--cmdline", "quiet jkvm.run=\"read line; echo hvc-got:$line; cat /sys/class/tty/console/active\"");
+        assertEquals(0, r.status(), r.toString());
+        assertTrue(r.stdout().contains("hvc-got:over-hvc0"), r.toString());
+        assertTrue(r.stdout().contains("hvc0"), r.toString());
+    }
+
+    /** QueueNotify exits, read from jkvm --stats: none with ioeventfd, at least one per request in exit mode. */
+    @Test
+    void queueNotifyExitsAreZeroWithIoeventfdAndCountedInExitMode() throws IOException {
+        String work = "dd if=/dev/vda of=/dev/null bs=4096 count=200 iflag=direct 2>/dev/null; echo done";
+        Path d = disk();
+        Jkvm.Result ioeventfd = boot(work, "--disk", d + ",ro", "--stats", "--notify", "ioeventfd");
+        Jkvm.Result exit = boot(work, "--disk", d + ",ro", "--stats", "--notify", "exit");
+        assertEquals(0, ioeventfd.status(), ioeventfd.toString());
+        assertEquals(0, exit.status(), exit.toString());
+        assertEquals(0, queueNotifyExits(ioeventfd.stderr()), ioeventfd.stderr());
+        assertTrue(queueNotifyExits(exit.stderr()) >= 200, exit.stderr());
+    }
+
+    private static long queueNotifyExits(String stats) {
+        long n = 0;
+        Matcher m = Pattern.compile("(?m)^jkvm:\\s+0x[0-9a-f]+\\s+\\S+ QueueNotify\\s+(\\d+)$").matcher(stats);
+        while (m.find()) {
+            n += Long.parseLong(m.group(1));
+        }
+        return n;
+    }
+
+    private static String sha256(Path p) throws IOException, NoSuchAlgorithmException {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
+    }
+}
