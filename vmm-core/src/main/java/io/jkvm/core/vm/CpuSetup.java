@@ -53,15 +53,20 @@ final class CpuSetup {
 
     /**
      * KVM's supported CPUID with this vCPU's topology: its APIC ID in leaf 1 EBX[31:24] and in leaf 0xB EDX
-     * (x2APIC ID), the logical processor count in leaf 1 EBX[23:16]. The hypervisor bit and KVM's own leaves
-     * (0x40000000: "KVMKVMKVM", 0x40000001: kvm-clock and friends) come from KVM_GET_SUPPORTED_CPUID as they are.
+     * (x2APIC ID), the logical processor count in leaf 1 EBX[23:16]. KVM's own leaves (0x40000000: "KVMKVMKVM",
+     * 0x40000001: kvm-clock and friends) come from KVM_GET_SUPPORTED_CPUID as they are, but the hypervisor bit
+     * (leaf 1 ECX[31]) does not: without it Linux never looks at them, finds no kvm-clock, and (with no PIT or
+     * HPET reference to calibrate the TSC against) falls back to jiffies, a 4 ms clock.
      */
+    static final int CPUID_1_ECX_HYPERVISOR = 1 << 31;
+
     static KvmCpuid2 cpuidFor(KvmCpuid2 supported, int apicId, int cpus) {
         KvmCpuid2 c = supported.copy();
         for (int i = 0; i < c.nent(); i++) {
             switch (c.function(i)) {
                 case 0x1:
                     c.ebx(i, (c.ebx(i) & 0x0000ffff) | (apicId << 24) | ((cpus & 0xff) << 16));
+                    c.ecx(i, c.ecx(i) | CPUID_1_ECX_HYPERVISOR);
                     if (cpus > 1) {
                         c.edx(i, c.edx(i) | (1 << 28)); // HTT: EBX[23:16] is valid
                     }
