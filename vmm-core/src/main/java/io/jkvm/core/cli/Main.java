@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The jkvm command line. */
 @Command(name = "jkvm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A minimal virtual machine monitor on KVM, written in Java.",
-        subcommands = {RunCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, CheckCommand.class, io.jkvm.core.bench.BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit status for bad input or a host that cannot run guests (picocli uses 2 for usage errors too). */
     public static final int EXIT_USAGE = 2;

@@ -6,12 +6,15 @@ import io.jkvm.core.bus.IoBus;
 import io.jkvm.core.kvm.Kvm;
 import io.jkvm.core.rtc.CmosRtc;
 import io.jkvm.core.kvm.KvmCpuid2;
+import io.jkvm.core.kvm.KvmException;
+import io.jkvm.core.kvm.KvmStats;
 import io.jkvm.core.kvm.VcpuFd;
 import io.jkvm.core.kvm.VmFd;
 import io.jkvm.core.serial.Serial8250;
 
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -38,6 +41,9 @@ public final class Vm implements AutoCloseable {
     private final IrqFdLine serialIrq;
     private final List<Vcpu> vcpus = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final List<KvmStats> vcpuStats = new ArrayList<>();
+    /** Why the vCPUs' stats fds could not be opened (a kernel before 5.14), or null. */
+    private String vcpuStatsProblem;
     private VirtioDevices devices;
     private final VmStop stop;
 
@@ -69,6 +75,7 @@ public final class Vm implements AutoCloseable {
                 CpuSetup.configure(fd, cpuid, config.cpus(), loaded.cpu());
                 vcpus.add(new Vcpu(fd, pio, mmio, stop));
             }
+            openVcpuStats();
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -139,6 +146,34 @@ public final class Vm implements AutoCloseable {
         return ExitCounters.byReason(all);
     }
 
+    /**
+     * KVM's own statistics of the vCPUs (KVM_GET_STATS_FD: exits, io_exits, mmio_exits, halt_exits, ...), summed
+     * over them by name. Reading is a pread of each counter and takes no vCPU lock, so it works while the vCPUs run;
+     * the values are exact when read on a vCPU thread of a one-vCPU guest, e.g. from the console stream, which is
+     * written on the vCPU that made the exit.
+     */
+    public Map<String, Long> kvmVcpuStats() {
+        if (vcpuStatsProblem != null) {
+            throw new IllegalStateException("KVM statistics unavailable: " + vcpuStatsProblem);
+        }
+        Map<String, Long> sum = new LinkedHashMap<>();
+        for (KvmStats s : vcpuStats) {
+            s.readAll().forEach((k, v) -> sum.merge(k, v, Long::sum));
+        }
+        return sum;
+    }
+
+    /** Opened before any vCPU runs: KVM_GET_STATS_FD is a vCPU ioctl and would wait for a vCPU inside KVM_RUN. */
+    private void openVcpuStats() {
+        try {
+            for (Vcpu v : vcpus) {
+                vcpuStats.add(v.fd().stats());
+            }
+        } catch (KvmException e) {
+            vcpuStatsProblem = e.getMessage();
+        }
+    }
+
     /** Port I/O exits by port, all vCPUs. */
     public Map<Long, Long> pioExitsByPort() {
         Map<Long, Long> m = new TreeMap<>();
@@ -171,6 +206,9 @@ public final class Vm implements AutoCloseable {
      */
     @Override
     public void close() {
+        for (KvmStats s : vcpuStats) {
+            s.close();
+        }
         if (devices != null) {
             devices.close();
         }
