@@ -151,10 +151,15 @@ public final class Serial8250 implements BusDevice {
         }
     }
 
-    /** Feeds host input to the guest. Returns false (and counts the byte) when the FIFO is full. */
+    /**
+     * Feeds host input to the guest. Returns false when the byte cannot be taken yet, and the caller offers it
+     * again: while the FIFO is full (counted), and until the guest's driver has enabled the data-ready interrupt
+     * outside loopback. Before that, bytes would be lost: the driver's probe runs in loopback, and its start-up
+     * clears the FIFO; input piped into jkvm arrives long before the guest reads its console.
+     */
     public synchronized boolean receive(byte b) {
-        if ((mcr & MCR_LOOP) != 0) {
-            return true; // in loopback the line is disconnected from the outside
+        if ((mcr & MCR_LOOP) != 0 || (ier & IER_RDA) == 0) {
+            return false;
         }
         return enqueue(b & 0xff);
     }

@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class Serial8250Test {
@@ -45,6 +46,18 @@ class Serial8250Test {
         assertEquals('b', uart.read(0, 1));
         assertEquals(0x60, uart.read(5, 1));
         assertEquals(0xc1, uart.read(2, 1));
+    }
+
+    @Test
+    void inputWaitsUntilTheDriverEnablesDataReadyOutsideLoopback() {
+        assertFalse(uart.receive((byte) 'a'), "IER off: not yet");
+        uart.write(4, 1, 0x18); // MCR: loopback + OUT2, as the driver's probe does
+        uart.write(1, 1, 0x01);
+        assertFalse(uart.receive((byte) 'a'), "loopback: the line is not connected");
+        uart.write(4, 1, 0x08);
+        assertTrue(uart.receive((byte) 'a'));
+        assertEquals('a', uart.read(0, 1));
+        assertEquals(0, uart.bytesDropped(), "held bytes are not dropped ones");
     }
 
     @Test
