@@ -43,6 +43,14 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(MmioTransport.class.getName());
     private static final IntBinaryOperator OR = (a, b) -> a | b;
     private static final IntBinaryOperator CLEAR = (a, b) -> a & ~b;
+    /** The registers a driver reads (4.2.2), InterruptStatus aside; what a register page mirrors. */
+    private static final MmioRegister[] READABLE = {MmioRegister.MAGIC_VALUE, MmioRegister.VERSION,
+            MmioRegister.DEVICE_ID, MmioRegister.VENDOR_ID, MmioRegister.DEVICE_FEATURES, MmioRegister.QUEUE_NUM_MAX,
+            MmioRegister.QUEUE_READY, MmioRegister.STATUS, MmioRegister.CONFIG_GENERATION, MmioRegister.SHM_LEN_LOW,
+            MmioRegister.SHM_LEN_HIGH, MmioRegister.SHM_BASE_LOW, MmioRegister.SHM_BASE_HIGH,
+            MmioRegister.QUEUE_RESET};
+    /** Configuration space mirrored: more than any of our devices has (virtio-blk's is the largest, 60 bytes). */
+    private static final int CONFIG_MIRROR_BYTES = 256;
     private static final int STATUS_BITS = ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK | DEVICE_NEEDS_RESET | FAILED;
 
     private final VirtioDevice device;
@@ -69,6 +77,10 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
     private int configGeneration;
     private Context active;
     private volatile String lastError;
+    /** The register page the guest reads instead of exiting, or null (see {@link #mirrorRegisters}). */
+    private GuestMemory page;
+    private EventLoop.Subscription ackSubscription;
+    private boolean ackInKvm;
 
     public MmioTransport(VirtioDevice device, GuestMemory memory, long base, IrqLine irq, DoorbellRegistrar registrar,
                          EventLoop loop) {
@@ -137,6 +149,34 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
     public long driverFeatures() {
         synchronized (lock) {
             return driverFeatures;
+        }
+    }
+
+    /**
+     * Serves register reads from memory: from now on this transport keeps {@code page} (the window's 4 KiB, which
+     * the VMM maps into the guest read-only at {@link #base}) holding what a read of each register would return,
+     * so that reads need no exit; writes still arrive through {@link #write}. It also offers InterruptACK writes of
+     * {@link #INT_USED_BUFFER} to the registrar, so that the interrupt handler's acknowledgement needs no exit
+     * either. Such an acknowledgement is then not seen, and the used-buffer bit of InterruptStatus stays set once
+     * raised: Linux's handler reads it, acknowledges, and scans the used rings, which finds nothing on an
+     * interrupt with nothing new; clearing the bit on an acknowledgement that arrives late (it is an event on the
+     * loop) could hide a buffer used after the guest's scan. Other acknowledgements still exit and clear as usual.
+     */
+    public void mirrorRegisters(GuestMemory page) {
+        if (page.size() < WINDOW_SIZE) {
+            throw new IllegalArgumentException("the register page must cover the 4 KiB window");
+        }
+        synchronized (lock) {
+            this.page = page;
+            renderRegisters();
+            EventFd fd = EventFd.create();
+            ackSubscription = loop.subscribe(fd, () -> metrics.ackWakeups.inc());
+            try {
+                ackInKvm = registrar.register(base + MmioRegister.INTERRUPT_ACK.offset(), INT_USED_BUFFER, fd.fd());
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, label + ": InterruptACK not registered, it will exit: "
+                        + e.getMessage());
+            }
         }
     }
 
@@ -224,11 +264,38 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
                 return;
             case INTERRUPT_ACK:
                 interruptStatus.accumulateAndGet(v, CLEAR);
+                if (page != null) {
+                    synchronized (lock) {
+                        renderInterruptStatus();
+                    }
+                }
                 return;
             default:
                 synchronized (lock) {
                     writeRegister(r, v);
+                    renderRegisters();
                 }
+        }
+    }
+
+    /** What reads of the readable registers and of configuration space return, into the page; lock held. */
+    private void renderRegisters() {
+        if (page == null) {
+            return;
+        }
+        for (MmioRegister r : READABLE) {
+            page.putInt(r.offset(), readRegister(r));
+        }
+        byte[] config = new byte[CONFIG_MIRROR_BYTES];
+        device.readConfig(0, config, config.length);
+        page.write(MmioRegister.CONFIG_OFFSET, config, 0, config.length);
+        renderInterruptStatus();
+    }
+
+    /** Release: the page holds the new status before the interrupt that makes the guest read it. */
+    private void renderInterruptStatus() {
+        if (page != null) {
+            page.putIntRelease(MmioRegister.INTERRUPT_STATUS.offset(), interruptStatus.get());
         }
     }
 
@@ -526,6 +593,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         }
         if (notify) {
             interruptStatus.accumulateAndGet(INT_USED_BUFFER, OR); // visible before the edge
+            renderInterruptStatus();
             metrics.usedInterrupts.inc();
             triggerIrq();
         }
@@ -533,6 +601,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
 
     private void signalConfigChange() {
         interruptStatus.accumulateAndGet(INT_CONFIG_CHANGE, OR);
+        renderInterruptStatus();
         metrics.configInterrupts.inc();
         triggerIrq();
     }
@@ -554,6 +623,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         metrics.needsReset.inc();
         LOG.log(System.Logger.Level.WARNING, label + ": DEVICE_NEEDS_RESET: " + reason);
         status |= DEVICE_NEEDS_RESET;
+        renderRegisters();
         if ((status & DRIVER_OK) != 0) {
             signalConfigChange();
         }
@@ -582,6 +652,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
                 configScratch[i] = (byte) (value >>> (8 * i));
             }
             device.writeConfig(offset, configScratch, size);
+            renderRegisters();
         }
     }
 
@@ -599,6 +670,18 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         synchronized (lock) {
             deactivate();
             status = 0;
+            if (ackSubscription != null) {
+                if (ackInKvm) {
+                    try {
+                        registrar.unregister(base + MmioRegister.INTERRUPT_ACK.offset(), INT_USED_BUFFER,
+                                ackSubscription.eventFd().fd());
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, label + ": InterruptACK unregister: " + e.getMessage());
+                    }
+                }
+                ackSubscription.cancel();
+                ackSubscription = null;
+            }
         }
     }
 
@@ -665,6 +748,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             synchronized (lock) {
                 if (active == this) {
                     configGeneration++;
+                    renderRegisters();
                     if ((status & DRIVER_OK) != 0) {
                         signalConfigChange();
                     }

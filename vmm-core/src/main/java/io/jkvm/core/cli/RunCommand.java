@@ -64,6 +64,12 @@ final class RunCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     String notify = "ioeventfd";
 
+    @Option(names = "--registers", paramLabel = "exit|memory",
+            description = "virtio-mmio register reads: an MMIO exit each, or served from a read-only page that the "
+                    + "devices keep current, with InterruptACK on an ioeventfd (no exit per request) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String registers = "exit";
+
     @Option(names = "--timeout", paramLabel = "SECONDS",
             description = "End the guest after this long, with a non-zero exit (default: no limit).")
     long timeoutSeconds;
@@ -153,7 +159,8 @@ final class RunCommand implements Callable<Integer> {
         if (cpus < 1 || cpus > MpTable.MAX_CPUS) {
             throw new IllegalArgumentException("--cpus " + cpus + " is out of range: use 1 to " + MpTable.MAX_CPUS);
         }
-        VmConfig config = new VmConfig(k, i, extra, ram, cpus, parseDisks(), rng, parseConsole(), parseNotify());
+        VmConfig config = new VmConfig(k, i, extra, ram, cpus, parseDisks(), rng, parseConsole(), parseNotify(),
+                parseRegisters());
         // Not a bzImage, command line too long, kernel + initrd larger than --memory: before anything starts.
         LinuxLoader.plan(k, i, config.kernelCmdline(), cpus, ram);
         HostCheck host = HostCheck.run(Kvm.DEVICE);
@@ -206,6 +213,14 @@ final class RunCommand implements Callable<Integer> {
             case "ioeventfd": return VmConfig.Notify.IOEVENTFD;
             case "exit": return VmConfig.Notify.EXIT;
             default: throw new IllegalArgumentException("--notify " + notify + ": use ioeventfd or exit");
+        }
+    }
+
+    private VmConfig.Registers parseRegisters() {
+        switch (registers) {
+            case "exit": return VmConfig.Registers.EXIT;
+            case "memory": return VmConfig.Registers.MEMORY;
+            default: throw new IllegalArgumentException("--registers " + registers + ": use exit or memory");
         }
     }
 

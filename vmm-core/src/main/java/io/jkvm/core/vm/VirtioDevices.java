@@ -2,6 +2,9 @@ package io.jkvm.core.vm;
 
 import io.jkvm.core.boot.Layout;
 import io.jkvm.core.bus.IoBus;
+import io.jkvm.core.kvm.KvmCap;
+import io.jkvm.core.kvm.KvmUserspaceMemoryRegion;
+import io.jkvm.core.kvm.MmapRegion;
 import io.jkvm.core.kvm.VmFd;
 import io.jkvm.devices.blk.VirtioBlock;
 import io.jkvm.devices.console.VirtioConsole;
@@ -29,6 +32,12 @@ final class VirtioDevices implements AutoCloseable {
     private final List<IrqFdLine> irqs = new ArrayList<>();
     private final List<VirtioBlock> disks = new ArrayList<>();
     private VirtioConsole console;
+    /** The register pages (Registers.MEMORY), unmapped after the VM stops. */
+    private final List<MmapRegion> pages = new ArrayList<>();
+    /** Memory slots of register pages: after guest RAM's (GuestRam uses one per RAM range, at most two). */
+    private static final int FIRST_PAGE_SLOT = 8;
+
+    private VmConfig.Registers registers = VmConfig.Registers.EXIT;
 
     private VirtioDevices(EventLoop loop) {
         this.loop = loop;
@@ -39,6 +48,12 @@ final class VirtioDevices implements AutoCloseable {
         try {
             DoorbellRegistrar doorbells = config.notifyMode() == VmConfig.Notify.IOEVENTFD
                     ? new IoEventFdDoorbells(vm) : DoorbellRegistrar.EXIT;
+            if (config.registers() == VmConfig.Registers.MEMORY && config.virtioDeviceCount() > 0
+                    && vm.checkExtension(KvmCap.READONLY_MEM) <= 0) {
+                throw new IllegalStateException("this KVM has no KVM_CAP_READONLY_MEM, which --registers memory "
+                        + "needs; use --registers exit");
+            }
+            d.registers = config.registers();
             for (VmConfig.Disk disk : config.disks()) {
                 VirtioBlock blk = VirtioBlock.open(disk.path(), disk.readOnly());
                 d.disks.add(blk);
@@ -65,6 +80,14 @@ final class VirtioDevices implements AutoCloseable {
         irqs.add(irq);
         MmioTransport t = new MmioTransport(device, memory, base, irq, doorbells, loop);
         transports.add(t);
+        if (registers == VmConfig.Registers.MEMORY) {
+            // Reads of the window hit this page; writes to a read-only slot exit as MMIO, or signal an ioeventfd.
+            MmapRegion page = MmapRegion.anonymous(MmioTransport.WINDOW_SIZE);
+            pages.add(page);
+            t.mirrorRegisters(new GuestMemory(page.regions(0)));
+            vm.setUserMemoryRegion(FIRST_PAGE_SLOT + index, KvmUserspaceMemoryRegion.KVM_MEM_READONLY, base,
+                    MmioTransport.WINDOW_SIZE, page.hostAddress());
+        }
         mmio.add(base, MmioTransport.WINDOW_SIZE, device.name() + index, t);
     }
 
@@ -103,6 +126,9 @@ final class VirtioDevices implements AutoCloseable {
         }
         for (IrqFdLine irq : irqs) {
             irq.close();
+        }
+        for (MmapRegion page : pages) {
+            page.close();
         }
     }
 }

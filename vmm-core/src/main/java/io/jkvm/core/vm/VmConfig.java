@@ -8,7 +8,7 @@ import java.util.List;
 
 /** What to boot and with what: the validated form of {@code jkvm run}'s options. */
 public record VmConfig(Path kernel, Path initrd, String userCmdline, long memory, int cpus, List<Disk> disks,
-                       boolean rng, Console console, Notify notifyMode) {
+                       boolean rng, Console console, Notify notifyMode, Registers registers) {
     /** A raw disk image, read-only or not. */
     public record Disk(Path path, boolean readOnly) {
     }
@@ -22,11 +22,23 @@ public record VmConfig(Path kernel, Path initrd, String userCmdline, long memory
      */
     public enum Notify { IOEVENTFD, EXIT }
 
+    /**
+     * How the guest's reads of virtio-mmio registers are served: each one exits to userspace (the spec's model), or
+     * from a page that each device keeps up to date and KVM maps read-only over its window (writes still exit,
+     * but for QueueNotify and InterruptACK, which go to ioeventfds): no exit at all per request.
+     */
+    public enum Registers { EXIT, MEMORY }
+
     /** How the guest ends the VM: a reset through the i8042 (reboot=k), also after a panic (panic=-1). */
     public static final String BASE_CMDLINE = "reboot=k panic=-1";
 
     public VmConfig {
         disks = List.copyOf(disks);
+    }
+
+    public VmConfig(Path kernel, Path initrd, String userCmdline, long memory, int cpus, List<Disk> disks, boolean rng,
+                    Console console, Notify notifyMode) {
+        this(kernel, initrd, userCmdline, memory, cpus, disks, rng, console, notifyMode, Registers.EXIT);
     }
 
     public static VmConfig of(Path kernel, Path initrd, String cmdline, long memory, int cpus) {

@@ -51,6 +51,12 @@ class RunCommandErrorsTest {
     }
 
     @Test
+    void unknownRegistersMode() throws IOException {
+        assertOneLineError(run("run", "--kernel", fakeKernel().toString(), "--registers", "mirror"),
+                "--registers mirror", "use exit or memory");
+    }
+
+    @Test
     void kernelIsADirectory() {
         assertOneLineError(run("run", "--kernel", tmp.toString()), "not a regular file");
     }

@@ -87,6 +87,29 @@ class KvmGuestTest {
         }
     }
 
+    /**
+     * A virtio-mmio window can be a read-only slot whose page holds the register values: reads are memory reads,
+     * writes still leave as MMIO, and an ioeventfd on an address of the slot takes its writes without any exit.
+     */
+    @Test
+    void anIoeventfdTakesWritesToAReadOnlySlot() {
+        try (RealModeGuest guest = new RealModeGuest(false); MmapRegion page = MmapRegion.anonymous(0x1000);
+             EventFd notify = new EventFd(LibC.EFD_NONBLOCK); EventFd ack = new EventFd(LibC.EFD_NONBLOCK)) {
+            Assumptions.assumeTrue(guest.kvm.checkExtension(KvmCap.READONLY_MEM) > 0, "no KVM_CAP_READONLY_MEM");
+            new GuestMemory(page.regions(0)).putByte(0x10, (byte) 0x5a);
+            guest.vm.setUserMemoryRegion(1, KvmUserspaceMemoryRegion.KVM_MEM_READONLY, 0xa0000, 0x1000,
+                    page.hostAddress());
+            guest.vm.registerIoevent(notify.fd(), IoEventAddress.mmio(0xa0050), 4, 0);
+            guest.vm.registerIoevent(ack.fd(), IoEventAddress.mmio(0xa0064), 4);
+            guest.load(new Asm16(CODE).movDs(0xa000).loadAl(0x10).outAl(MARK).store(0x50, 4, 0).store(0x50, 4, 1)
+                    .store(0x64, 4, 1).store(0x64, 4, 3).hlt().build());
+
+            assertEquals(List.of(Exit.io(MARK, 1, 0x5a), Exit.mmioWrite(0xa0050, 4, 1)), guest.exitsUntilHlt());
+            assertEquals(1, notify.read(), "the matching notify write signalled");
+            assertEquals(2, ack.read(), "both acknowledgement writes signalled");
+        }
+    }
+
     @Test
     void registersGoInAndComeOut() {
         try (RealModeGuest guest = new RealModeGuest(false)) {
