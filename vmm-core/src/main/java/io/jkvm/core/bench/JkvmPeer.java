@@ -16,10 +16,20 @@ import java.util.concurrent.atomic.AtomicReference;
  * inside its serial exit: the guest cannot have moved on.
  */
 final class JkvmPeer implements Peer {
+    /** The mode name of --notify ioeventfd --registers memory. */
+    static final String PAGE_MODE = "page";
+
     private final VmConfig.Notify notify;
+    private final VmConfig.Registers registers;
 
     JkvmPeer(VmConfig.Notify notify) {
+        this(notify, VmConfig.Registers.EXIT);
+    }
+
+    /** With Registers.MEMORY, the mode is "page": ioeventfd doorbells plus register reads from memory. */
+    JkvmPeer(VmConfig.Notify notify, VmConfig.Registers registers) {
         this.notify = notify;
+        this.registers = registers;
     }
 
     @Override
@@ -29,13 +39,13 @@ final class JkvmPeer implements Peer {
 
     @Override
     public String mode() {
-        return notify.name().toLowerCase(Locale.ROOT);
+        return registers == VmConfig.Registers.MEMORY ? PAGE_MODE : notify.name().toLowerCase(Locale.ROOT);
     }
 
     @Override
     public List<WorkloadSample> boot(BootSetup s) {
         VmConfig config = new VmConfig(s.kernel(), s.initrd(), s.plan().kernelCmdline(), s.memory(), s.cpus(),
-                List.of(new VmConfig.Disk(s.disk(), true)), true, VmConfig.Console.SERIAL, notify);
+                List.of(new VmConfig.Disk(s.disk(), true)), true, VmConfig.Console.SERIAL, notify, registers);
         AtomicReference<Vm> vm = new AtomicReference<>();
         // The acknowledgement goes in on another thread: the marker arrives inside the 8250's transmit, on a vCPU.
         ExecutorService acker = Executors.newSingleThreadExecutor(r -> {

@@ -15,6 +15,7 @@ import java.awt.Font;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The PNG next to the raw results: per workload, one bar per VMM and mode for requests/s, p50 latency and
@@ -23,9 +24,10 @@ import java.util.List;
 final class NotifyChart {
     static final int WIDTH = 1100;
     static final int HEIGHT = 900;
-    /** jkvm in blues, QEMU in oranges; the darker shade is ioeventfd. */
-    private static final List<Color> COLORS = List.of(new Color(0x1f4e9c), new Color(0x8fb3e8),
-            new Color(0xc05a00), new Color(0xf5b77a), Color.GRAY, Color.LIGHT_GRAY);
+    /** jkvm in blues (the register page in the darkest), QEMU in oranges; the darker shade is ioeventfd. */
+    private static final Map<String, Color> COLORS = Map.of("jkvm page", new Color(0x0b2559),
+            "jkvm ioeventfd", new Color(0x1f4e9c), "jkvm exit", new Color(0x8fb3e8),
+            "qemu ioeventfd", new Color(0xc05a00), "qemu exit", new Color(0xf5b77a));
     private static final List<Metric> PANELS = List.of(Metric.RPS, Metric.P50_US, Metric.USER_EXITS);
     private static final List<String> LABELS = List.of("requests/s", "p50 latency (µs)", "userspace exits / request");
 
@@ -54,7 +56,7 @@ final class NotifyChart {
             r.setShadowVisible(false);
             r.setItemMargin(0.05);
             for (int k = 0; k < peers.size(); k++) {
-                r.setSeriesPaint(k, COLORS.get(k % COLORS.size()));
+                r.setSeriesPaint(k, COLORS.getOrDefault(peers.get(k), Color.GRAY));
             }
             NumberAxis axis = new NumberAxis(LABELS.get(i));
             axis.setAutoRangeIncludesZero(true);
@@ -65,7 +67,7 @@ final class NotifyChart {
         }
         // Every panel has the same series; one legend, not one per panel.
         plot.setFixedLegendItems(((CategoryPlot) plot.getSubplots().get(0)).getLegendItems());
-        JFreeChart chart = new JFreeChart("Exit-free notifications: jkvm and QEMU microvm, ioeventfd vs. exit",
+        JFreeChart chart = new JFreeChart("Exit-free notifications: jkvm and QEMU microvm, ioeventfd vs. exit (page: jkvm's register page)",
                 new Font(Font.SANS_SERIF, Font.BOLD, 16), plot, true);
         chart.addSubtitle(new TextTitle(subtitle, new Font(Font.SANS_SERIF, Font.PLAIN, 12)));
         chart.setBackgroundPaint(Color.WHITE);

@@ -57,8 +57,9 @@ final class NotifyCommand implements Callable<Integer> {
     int warmup = 20;
 
     @Option(names = "--modes", paramLabel = "LIST", split = ",",
-            description = "Notification modes, comma-separated (default: ioeventfd,exit).")
-    List<String> modes = List.of("ioeventfd", "exit");
+            description = "Modes, comma-separated: ioeventfd, exit, and page (jkvm only: ioeventfd plus register "
+                    + "reads from memory, --registers memory) (default: ioeventfd,exit,page).")
+    List<String> modes = List.of("ioeventfd", "exit", "page");
 
     @Option(names = "--no-qemu", description = "Leave out the QEMU microvm peer.")
     boolean noQemu;
@@ -203,12 +204,20 @@ final class NotifyCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--timeout " + timeoutSeconds + ": use 1 or more seconds");
         }
         List<VmConfig.Notify> notifies = new ArrayList<>();
+        boolean page = false;
         for (String m : modes) {
+            if (m.strip().equals(JkvmPeer.PAGE_MODE)) {
+                if (page) {
+                    throw new IllegalArgumentException("--modes names " + m + " twice");
+                }
+                page = true;
+                continue;
+            }
             VmConfig.Notify n = switch (m.strip()) {
                 case "ioeventfd" -> VmConfig.Notify.IOEVENTFD;
                 case "exit" -> VmConfig.Notify.EXIT;
                 default -> throw new IllegalArgumentException("--modes " + String.join(",", modes)
-                        + ": '" + m + "' is not a mode; use ioeventfd and/or exit");
+                        + ": '" + m + "' is not a mode; use ioeventfd, exit and/or page");
             };
             if (notifies.contains(n)) {
                 throw new IllegalArgumentException("--modes names " + m + " twice");
@@ -236,6 +245,9 @@ final class NotifyCommand implements Callable<Integer> {
         List<Peer> peers = new ArrayList<>();
         for (VmConfig.Notify n : notifies) {
             peers.add(new JkvmPeer(n));
+        }
+        if (page) {
+            peers.add(new JkvmPeer(VmConfig.Notify.IOEVENTFD, VmConfig.Registers.MEMORY));
         }
         List<String> qemuCommand = List.of();
         String countersProblem = null;

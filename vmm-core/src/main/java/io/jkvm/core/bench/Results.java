@@ -75,6 +75,8 @@ final class Results {
             for (String vmm : List.of("jkvm", "qemu")) {
                 ratio(w, vmm + " ioeventfd", vmm + " exit").ifPresent(r -> parts.add(vmm + " ioeventfd/exit " + r));
             }
+            ratio(w, "jkvm page", "jkvm exit").ifPresent(r -> parts.add("jkvm page/exit " + r));
+            ratio(w, "jkvm page", "qemu ioeventfd").ifPresent(r -> parts.add("jkvm page/qemu ioeventfd " + r));
             for (String mode : List.of("ioeventfd", "exit")) {
                 ratio(w, "jkvm " + mode, "qemu " + mode).ifPresent(r -> parts.add("jkvm/qemu " + mode + " " + r));
             }
