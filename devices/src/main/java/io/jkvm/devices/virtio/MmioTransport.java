@@ -68,6 +68,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
     private final AtomicInteger interruptStatus = new AtomicInteger();
     private final Object lock = new Object();
     private final byte[] configScratch = new byte[8];
+    private final byte[] pageConfig = new byte[CONFIG_MIRROR_BYTES];
 
     private int status;
     private int deviceFeaturesSel;
@@ -171,12 +172,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             renderRegisters();
             EventFd fd = EventFd.create();
             ackSubscription = loop.subscribe(fd, () -> metrics.ackWakeups.inc());
-            try {
-                ackInKvm = registrar.register(base + MmioRegister.INTERRUPT_ACK.offset(), INT_USED_BUFFER, fd.fd());
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, label + ": InterruptACK not registered, it will exit: "
-                        + e.getMessage());
-            }
+            ackInKvm = offer(ackAddress(), INT_USED_BUFFER, fd, "InterruptACK");
         }
     }
 
@@ -286,9 +282,8 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         for (MmioRegister r : READABLE) {
             page.putInt(r.offset(), readRegister(r));
         }
-        byte[] config = new byte[CONFIG_MIRROR_BYTES];
-        device.readConfig(0, config, config.length);
-        page.write(MmioRegister.CONFIG_OFFSET, config, 0, config.length);
+        device.readConfig(0, pageConfig, pageConfig.length);
+        page.write(MmioRegister.CONFIG_OFFSET, pageConfig, 0, pageConfig.length);
         renderInterruptStatus();
     }
 
@@ -532,13 +527,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         }
         Doorbell d = new Doorbell(index);
         d.subscription = loop.subscribe(fd, d);
-        try {
-            d.inKvm = registrar.register(notifyAddress(), index, fd.fd());
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, label + ": queue " + index
-                    + " doorbell not registered, notifications will exit: " + e.getMessage());
-            d.inKvm = false;
-        }
+        d.inKvm = offer(notifyAddress(), index, fd, "queue " + index + " doorbell");
         doorbells[index] = d;
     }
 
@@ -548,19 +537,39 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             return;
         }
         doorbells[index] = null;
-        if (d.inKvm) {
+        withdraw(notifyAddress(), index, d.subscription, d.inKvm, "queue " + index + " doorbell");
+    }
+
+    /** Offers fd to the registrar for guest writes of datamatch to address; false when those writes will exit. */
+    private boolean offer(long address, int datamatch, EventFd fd, String what) {
+        try {
+            return registrar.register(address, datamatch, fd.fd());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, label + ": " + what + " not registered, its writes will exit: "
+                    + e.getMessage());
+            return false;
+        }
+    }
+
+    /** Undoes {@link #offer} (if it took) and closes the eventfd on the loop thread, after KVM let go of it. */
+    private void withdraw(long address, int datamatch, EventLoop.Subscription subscription, boolean inKvm,
+                          String what) {
+        if (inKvm) {
             try {
-                registrar.unregister(notifyAddress(), index, d.subscription.eventFd().fd());
+                registrar.unregister(address, datamatch, subscription.eventFd().fd());
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, label + ": queue " + index + " doorbell unregister: "
-                        + e.getMessage());
+                LOG.log(System.Logger.Level.WARNING, label + ": " + what + " unregister: " + e.getMessage());
             }
         }
-        d.subscription.cancel(); // closes the eventfd on the loop thread, after KVM let go of it
+        subscription.cancel();
     }
 
     private long notifyAddress() {
         return base + MmioRegister.QUEUE_NOTIFY.offset();
+    }
+
+    private long ackAddress() {
+        return base + MmioRegister.INTERRUPT_ACK.offset();
     }
 
     /** Serves queue index if the device is live; called with the lock held. */
@@ -671,15 +680,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             deactivate();
             status = 0;
             if (ackSubscription != null) {
-                if (ackInKvm) {
-                    try {
-                        registrar.unregister(base + MmioRegister.INTERRUPT_ACK.offset(), INT_USED_BUFFER,
-                                ackSubscription.eventFd().fd());
-                    } catch (RuntimeException e) {
-                        LOG.log(System.Logger.Level.WARNING, label + ": InterruptACK unregister: " + e.getMessage());
-                    }
-                }
-                ackSubscription.cancel();
+                withdraw(ackAddress(), INT_USED_BUFFER, ackSubscription, ackInKvm, "InterruptACK");
                 ackSubscription = null;
             }
         }

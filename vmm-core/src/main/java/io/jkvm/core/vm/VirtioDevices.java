@@ -36,15 +36,16 @@ final class VirtioDevices implements AutoCloseable {
     private final List<MmapRegion> pages = new ArrayList<>();
     /** Memory slots of register pages: after guest RAM's (GuestRam uses one per RAM range, at most two). */
     private static final int FIRST_PAGE_SLOT = 8;
+    private final VmConfig.Registers registers;
 
-    private VmConfig.Registers registers = VmConfig.Registers.EXIT;
-
-    private VirtioDevices(EventLoop loop) {
+    private VirtioDevices(EventLoop loop, VmConfig.Registers registers) {
         this.loop = loop;
+        this.registers = registers;
     }
 
     static VirtioDevices create(VmConfig config, VmFd vm, GuestMemory memory, IoBus mmio, OutputStream consoleOut) {
-        VirtioDevices d = new VirtioDevices(config.virtioDeviceCount() == 0 ? null : new EventLoop("jkvm-virtio"));
+        VirtioDevices d = new VirtioDevices(config.virtioDeviceCount() == 0 ? null : new EventLoop("jkvm-virtio"),
+                config.registers());
         try {
             DoorbellRegistrar doorbells = config.notifyMode() == VmConfig.Notify.IOEVENTFD
                     ? new IoEventFdDoorbells(vm) : DoorbellRegistrar.EXIT;
@@ -53,7 +54,6 @@ final class VirtioDevices implements AutoCloseable {
                 throw new IllegalStateException("this KVM has no KVM_CAP_READONLY_MEM, which --registers memory "
                         + "needs; use --registers exit");
             }
-            d.registers = config.registers();
             for (VmConfig.Disk disk : config.disks()) {
                 VirtioBlock blk = VirtioBlock.open(disk.path(), disk.readOnly());
                 d.disks.add(blk);
