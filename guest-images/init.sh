@@ -57,9 +57,7 @@ cmdline_param() {
 
 # No ACPI: reboot(2) with the VMM's reboot= method (k: i8042 reset, t: triple fault) is what ends the VM.
 power_off() {
-  sync
-  stty -F /dev/console "$(stty -F /dev/console -g)" 2>/dev/null # drain the console, as below
-  reboot -f
+  /sbin/poweroff # sync, drain the console, reboot -f (poweroff.sh)
   sleep 5
   echo "jkvm-init: reboot -f returned; halting" >&2
   while :; do sleep 3600; done
