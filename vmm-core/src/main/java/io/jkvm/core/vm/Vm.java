@@ -201,8 +201,10 @@ public final class Vm implements AutoCloseable {
     }
 
     /**
-     * Releases KVM objects and guest RAM. Only after {@link #run} has returned and the vCPUs have been kicked: a vCPU
-     * thread still inside KVM_RUN keeps the kernel's references, so the process exit is what finally frees them.
+     * Releases KVM objects and guest RAM, so that KVM destroys the VM: it lives until its last fd (the VM's, each
+     * vCPU's, each irqfd's) is closed and kvm_run unmapped. Call it after {@link #run}. A vCPU thread that did not
+     * come out of KVM_RUN still reads its kvm_run and may touch guest RAM: its VM's mappings then stay until the
+     * process ends, rather than fault under it.
      */
     @Override
     public void close() {
@@ -211,6 +213,17 @@ public final class Vm implements AutoCloseable {
         }
         if (devices != null) {
             devices.close();
+        }
+        if (threads.stream().noneMatch(Thread::isAlive)) {
+            for (Vcpu v : vcpus) {
+                v.fd().close();
+            }
+            if (ram != null) {
+                ram.close();
+            }
+        }
+        if (serialIrq != null) {
+            serialIrq.close();
         }
         if (vm != null) {
             vm.close();
