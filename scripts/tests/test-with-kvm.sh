@@ -2,8 +2,9 @@
 # Tests scripts/with-kvm through one invocation (each start of the emulated host costs seconds): CMD's exit status
 # comes back, the working directory and an environment variable reach CMD, stdin from a pipe reaches it (and ends),
 # stdout and stderr arrive separately and stdout is no terminal, a file CMD writes under /tmp is here afterwards,
-# /dev/kvm opens read-write inside, a JVM starts. Then, when this host needs the emulated host, one cheap run
-# checks that a failure of the emulated host itself is status 125 with a one-line error.
+# /dev/kvm opens read-write inside, a JVM starts. Then, when this host needs the emulated host, a cheap run checks
+# that a failure of the emulated host itself is status 125 with a one-line error, and another that a hung one
+# (its heartbeat frozen) is stopped with 125 too.
 # Exit 0 when all pass; otherwise 1, with one line per failed check.
 set -uo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
@@ -75,8 +76,19 @@ if [ "$emulated" = yes ]; then
     # A kept run folder (for post-mortem) is named on a line of its own; it is not part of the error.
     check "emulated-host failure is one error line on stderr" 1 "$(grep -v 'run folder kept' "$work/err2" | grep -c .)"
     echo "     ($(grep -m1 '^with-kvm: ' "$work/err2"))"
-    # with-kvm keeps the run folder of a failed start for post-mortem; this failure was on purpose.
-    for kept in $(grep -oE '/tmp/jkvm-with-kvm\.[A-Za-z0-9]+' "$work/err2" | sort -u); do rm -rf "$kept"; done
+    # A hung emulated host: the command stays silent longer than the stall limit (the heartbeat keeps the run
+    # alive), then freezes the heartbeat (every child of L1's init but itself), as a kernel that no longer
+    # schedules would; with-kvm must end the run with 125 instead of waiting forever.
+    hang='sleep 25; echo survived; for p in $(pgrep -P 1); do [ "$p" = "$$" ] || kill -STOP "$p"; done; sleep 300'
+    JKVM_L1_STALL_TIMEOUT=20 "$with_kvm" bash -c "$hang" </dev/null >"$work/out3" 2>"$work/err3"
+    rc=$?
+    check "a silent command outlives the stall limit (heartbeat)" survived "$(cat "$work/out3")"
+    check "hung emulated host: status 125" 125 "$rc"
+    check "hung emulated host: said so" 1 "$(grep -c '^with-kvm: the emulated host stopped responding' "$work/err3")"
+    # with-kvm keeps the run folder of a failed start for post-mortem; these failures were on purpose.
+    for kept in $(grep -ohE '/tmp/jkvm-with-kvm\.[A-Za-z0-9]+' "$work/err2" "$work/err3" | sort -u); do
+        rm -rf "$kept"
+    done
 fi
 
 if [ "$failures" -ne 0 ]; then
