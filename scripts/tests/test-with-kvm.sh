@@ -38,6 +38,7 @@ rest=$(cat); echo "stdin-rest=$rest"
 if [ -t 1 ]; then echo "stdout-tty=yes"; else echo "stdout-tty=no"; fi
 if { exec 3<>/dev/kvm; } 2>/dev/null; then echo "kvm=open"; exec 3>&-; else echo "kvm=closed"; fi
 j=$(command -v java) && echo "java=$("$(readlink -f "$j")" -version 2>&1 | head -n1)"
+if pgrep -x kvm-keeper >/dev/null; then echo "keeper=yes"; else echo "keeper=no"; fi
 echo "written inside" > "$JKVM_TEST_FILE"
 echo "to-stderr"  >&2
 exit 42'
@@ -69,6 +70,8 @@ if command -v java >/dev/null; then
 fi
 
 if [ "$emulated" = yes ]; then
+    # scripts/lib/kvm-keeper.c: without its idle VM, guests coming and going made KVM patch L1's kernel text.
+    check "the emulated host holds an idle VM (kvm-keeper)" yes "$(field keeper)"
     # An emulated host that cannot start the command in 1 s: with-kvm's own failure, not CMD's.
     JKVM_L1_BOOT_TIMEOUT=1 "$with_kvm" true </dev/null >"$work/out2" 2>"$work/err2"
     rc=$?
