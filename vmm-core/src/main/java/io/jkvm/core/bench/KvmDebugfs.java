@@ -90,7 +90,11 @@ final class KvmDebugfs implements CounterSource {
         return found;
     }
 
-    /** The VM folder of the process: named "<pid>-<vm fd>"; the newest VM (highest fd) when there are several. */
+    /**
+     * The VM folder of the process: KVM names it "<id>-<vm fd>" after the thread that called KVM_CREATE_VM
+     * (task_pid_nr), which for QEMU, whose main thread makes the VM, is the pid; the newest VM (highest fd) when
+     * there are several.
+     */
     Optional<Path> vmDirectory() {
         String prefix = pid + "-";
         try (Stream<Path> s = Files.list(root)) {
