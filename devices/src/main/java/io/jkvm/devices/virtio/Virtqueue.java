@@ -281,6 +281,11 @@ public final class Virtqueue {
         }
     }
 
+    /** Returns chain to the driver with len bytes written into its device-writable buffers. */
+    public void addUsed(DescriptorChain chain, long len) {
+        addUsed(chain.head(), (int) len);
+    }
+
     /** Returns a chain to the driver: len is the number of bytes written into its device-writable buffers. */
     public void addUsed(int head, int len) {
         long elem = usedRing + 4 + 8L * (nextUsed & (size - 1));
