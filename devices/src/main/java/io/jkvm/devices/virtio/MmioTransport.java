@@ -7,7 +7,9 @@ import io.jkvm.devices.irq.IrqLine;
 import io.jkvm.devices.memory.GuestMemory;
 
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntBinaryOperator;
 
 import static io.jkvm.devices.virtio.DeviceStatus.ACKNOWLEDGE;
@@ -51,6 +53,8 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             MmioRegister.QUEUE_RESET};
     /** Configuration space mirrored: more than any of our devices has (virtio-blk's is the largest, 60 bytes). */
     private static final int CONFIG_MIRROR_BYTES = 256;
+    /** How long {@link #close} waits for a request in progress before it gives up on the device. */
+    static final long CLOSE_WAIT_MILLIS = 2000;
     private static final int STATUS_BITS = ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK | DEVICE_NEEDS_RESET | FAILED;
 
     private final VirtioDevice device;
@@ -66,7 +70,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
     private final Runnable[] kickTasks;
     private final VirtioMetrics metrics = new VirtioMetrics();
     private final AtomicInteger interruptStatus = new AtomicInteger();
-    private final Object lock = new Object();
+    private final ReentrantLock lock = new ReentrantLock();
     private final byte[] configScratch = new byte[8];
     private final byte[] pageConfig = new byte[CONFIG_MIRROR_BYTES];
 
@@ -78,6 +82,8 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
     private int configGeneration;
     private Context active;
     private volatile String lastError;
+    /** Set by {@link #close}: no request starts after it, whatever holds the lock. */
+    private volatile boolean closed;
     /** The register page the guest reads instead of exiting, or null (see {@link #mirrorRegisters}). */
     private GuestMemory page;
     private EventLoop.Subscription ackSubscription;
@@ -101,8 +107,11 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             queues[i] = new Virtqueue(memory, i, device.queueMaxSize(i));
             int index = i;
             kickTasks[i] = () -> {
-                synchronized (lock) {
+                lock.lock();
+                try {
                     processQueue(index);
+                } finally {
+                    lock.unlock();
                 }
             };
         }
@@ -127,8 +136,11 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
 
     /** The device status register. */
     public int status() {
-        synchronized (lock) {
+        lock.lock();
+        try {
             return status;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -148,8 +160,11 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
 
     /** Feature bits the driver wrote (accepted once FEATURES_OK is set). */
     public long driverFeatures() {
-        synchronized (lock) {
+        lock.lock();
+        try {
             return driverFeatures;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -167,20 +182,26 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         if (page.size() < WINDOW_SIZE) {
             throw new IllegalArgumentException("the register page must cover the 4 KiB window");
         }
-        synchronized (lock) {
+        lock.lock();
+        try {
             this.page = page;
             renderRegisters();
             EventFd fd = EventFd.create();
             ackSubscription = loop.subscribe(fd, () -> metrics.ackWakeups.inc());
             ackInKvm = offer(ackAddress(), INT_USED_BUFFER, fd, "InterruptACK");
+        } finally {
+            lock.unlock();
         }
     }
 
     /** Whether queue index's notifications currently go to an ioeventfd rather than exiting. */
     public boolean doorbellInKvm(int index) {
-        synchronized (lock) {
+        lock.lock();
+        try {
             Doorbell d = index >= 0 && index < doorbells.length ? doorbells[index] : null;
             return d != null && d.inKvm;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -198,8 +219,11 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         if (r == MmioRegister.INTERRUPT_STATUS) {
             return Integer.toUnsignedLong(interruptStatus.get());
         }
-        synchronized (lock) {
+        lock.lock();
+        try {
             return Integer.toUnsignedLong(readRegister(r));
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -254,22 +278,31 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             case QUEUE_NOTIFY:
                 // Without VIRTIO_F_NOTIFICATION_DATA the value is the queue index (4.2.2).
                 metrics.exitNotifications.inc();
-                synchronized (lock) {
+                lock.lock();
+                try {
                     processQueue(v);
+                } finally {
+                    lock.unlock();
                 }
                 return;
             case INTERRUPT_ACK:
                 interruptStatus.accumulateAndGet(v, CLEAR);
                 if (page != null) {
-                    synchronized (lock) {
+                    lock.lock();
+                    try {
                         renderInterruptStatus();
+                    } finally {
+                        lock.unlock();
                     }
                 }
                 return;
             default:
-                synchronized (lock) {
+                lock.lock();
+                try {
                     writeRegister(r, v);
                     renderRegisters();
+                } finally {
+                    lock.unlock();
                 }
         }
     }
@@ -574,7 +607,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
 
     /** Serves queue index if the device is live; called with the lock held. */
     private void processQueue(int index) {
-        if (active == null || (status & (DEVICE_NEEDS_RESET | FAILED)) != 0
+        if (closed || active == null || (status & (DEVICE_NEEDS_RESET | FAILED)) != 0
                 || index < 0 || index >= queues.length || !queues[index].isStarted()) {
             return;
         }
@@ -642,13 +675,16 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         if (!configAccess(offset, size)) {
             return 0;
         }
-        synchronized (lock) {
+        lock.lock();
+        try {
             device.readConfig(offset, configScratch, size);
             long v = 0;
             for (int i = 0; i < size; i++) {
                 v |= (configScratch[i] & 0xffL) << (8 * i);
             }
             return v;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -656,12 +692,15 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         if (!configAccess(offset, size)) {
             return;
         }
-        synchronized (lock) {
+        lock.lock();
+        try {
             for (int i = 0; i < size; i++) {
                 configScratch[i] = (byte) (value >>> (8 * i));
             }
             device.writeConfig(offset, configScratch, size);
             renderRegisters();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -673,16 +712,35 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         return true;
     }
 
-    /** Device reset and doorbells released; call before closing the event loop. */
+    /**
+     * Device reset and doorbells released; call before closing the event loop. A device stuck in a request (a
+     * backend that blocks) holds the lock: after {@link #CLOSE_WAIT_MILLIS} this gives up on it, so that stopping a
+     * VM never waits on a device; no request starts afterwards.
+     */
     @Override
     public void close() {
-        synchronized (lock) {
+        closed = true;
+        boolean locked;
+        try {
+            locked = lock.tryLock(CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            locked = false;
+        }
+        if (!locked) {
+            LOG.log(System.Logger.Level.WARNING, label + ": a request still runs after " + CLOSE_WAIT_MILLIS
+                    + " ms; closed without resetting the device");
+            return;
+        }
+        try {
             deactivate();
             status = 0;
             if (ackSubscription != null) {
                 withdraw(ackAddress(), INT_USED_BUFFER, ackSubscription, ackInKvm, "InterruptACK");
                 ackSubscription = null;
             }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -698,12 +756,15 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
 
         @Override
         public void run() {
-            synchronized (lock) {
+            lock.lock();
+            try {
                 if (doorbells[index] != this) {
                     return; // released after the event was queued
                 }
                 metrics.doorbellWakeups.inc();
                 processQueue(index);
+            } finally {
+                lock.unlock();
             }
         }
     }
@@ -724,11 +785,14 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
 
         @Override
         public Virtqueue queue(int index) {
-            synchronized (lock) {
+            lock.lock();
+            try {
                 if (active != this || index < 0 || index >= queues.length || !queues[index].isStarted()) {
                     return null;
                 }
                 return queues[index];
+            } finally {
+                lock.unlock();
             }
         }
 
@@ -746,7 +810,8 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
 
         @Override
         public void configChanged() {
-            synchronized (lock) {
+            lock.lock();
+            try {
                 if (active == this) {
                     configGeneration++;
                     renderRegisters();
@@ -754,15 +819,20 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
                         signalConfigChange();
                     }
                 }
+            } finally {
+                lock.unlock();
             }
         }
 
         @Override
         public void fail(String reason) {
-            synchronized (lock) {
+            lock.lock();
+            try {
                 if (active == this) {
                     needsReset(reason);
                 }
+            } finally {
+                lock.unlock();
             }
         }
 

@@ -133,7 +133,8 @@ public final class Virtqueue {
 
     /**
      * Checks the driver's layout before the queue is made ready: a power-of-2 size no larger than the maximum, and
-     * each part aligned and wholly inside guest RAM (table in 2.7). Returns null when fine, else the reason.
+     * each part aligned, wholly inside guest RAM and apart from the other two (table in 2.7). Returns null when fine,
+     * else the reason.
      */
     String validate() {
         if (size < 1 || size > maxSize || Integer.bitCount(size) != 1) {
@@ -152,7 +153,21 @@ public final class Virtqueue {
         if (!memory.contains(usedRing, 6L + 8L * size)) {
             return String.format("used ring 0x%x+0x%x is outside guest RAM", usedRing, 6L + 8L * size);
         }
+        // The sizes of 2.7 count used_event and avail_event, which Linux's vring_size() always leaves room for. The
+        // device writes the used ring and reads the other two: where they overlap, its own writes change what it
+        // reads (a used->flags on avail->idx makes every notification re-check find "more" for ever).
+        if (overlap(descTable, 16L * size, availRing, 6L + 2L * size)
+                || overlap(descTable, 16L * size, usedRing, 6L + 8L * size)
+                || overlap(availRing, 6L + 2L * size, usedRing, 6L + 8L * size)) {
+            return String.format("rings overlap: desc 0x%x+0x%x, driver 0x%x+0x%x, device 0x%x+0x%x",
+                    descTable, 16L * size, availRing, 6L + 2L * size, usedRing, 6L + 8L * size);
+        }
         return null;
+    }
+
+    /** Whether [a, a+alen) and [b, b+blen) share a byte; both lie inside guest RAM, so nothing overflows. */
+    private static boolean overlap(long a, long alen, long b, long blen) {
+        return a < b + blen && b < a + alen;
     }
 
     void setReady(boolean r) {

@@ -305,4 +305,39 @@ class MmioTransportTest {
         assertNull(kvm.registration(BASE + 0x50, 0));
         assertTrue(waitClosed(fd));
     }
+
+    @Test
+    void closeDoesNotWaitForADeviceStuckInARequest() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+        QueueDrainTest.Device stuck = new QueueDrainTest.Device();
+        stuck.onChain = () -> {
+            inside.countDown();
+            try {
+                release.await(); // a backend that blocks (a full pipe, a hung NFS server)
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        transport.close();
+        transport = new MmioTransport(stuck, mem, BASE, irq, DoorbellRegistrar.EXIT, loop);
+        driver = new MmioDriver(transport, mem);
+        DriverQueue q = driver.start(0, 8)[0];
+        long buf = driver.alloc(8, 8);
+        q.addChain(writable(buf, 8));
+        Thread vcpu = new Thread(q::kick, "vcpu0");
+        vcpu.setDaemon(true);
+        vcpu.start();
+        assertTrue(inside.await(10, java.util.concurrent.TimeUnit.SECONDS));
+        try {
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                    transport::close);
+        } finally {
+            release.countDown();
+        }
+        vcpu.join(10_000);
+        q.addChain(writable(buf, 8));
+        q.kick();
+        assertEquals(1, stuck.served.get(), "nothing starts after close");
+    }
 }
