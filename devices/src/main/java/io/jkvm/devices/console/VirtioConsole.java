@@ -27,10 +27,16 @@ public final class VirtioConsole extends VirtioDeviceBase {
     public static final int QUEUE_SIZE = 256;
     /** Host-side input kept while the guest is not reading. */
     public static final int INPUT_CAPACITY = 64 * 1024;
+    /**
+     * What the port buffers of one transmit chain; the rest of a longer chain is dropped and counted. Linux never
+     * sends more in one buffer (drivers/char/virtio_console.c, port_fops_write caps a write at 32 KiB), while a
+     * hostile chain may name all of RAM many times over and would hold the loop copying it.
+     */
+    public static final int TX_CHAIN_LIMIT = 32 * 1024;
 
     private final OutputStream out;
     private final ConsoleMetrics metrics = new ConsoleMetrics();
-    private final byte[] txBuffer = new byte[4096];
+    private final byte[] txBuffer = new byte[TX_CHAIN_LIMIT];
 
     private final Object inputLock = new Object();
     private final byte[] input = new byte[INPUT_CAPACITY];
@@ -168,13 +174,15 @@ public final class VirtioConsole extends VirtioDeviceBase {
         @Override
         public long handle(DescriptorChain chain) {
             long len = chain.readableLength();
-            for (long done = 0; done < len; ) {
-                int n = chain.read(done, txBuffer, 0, txBuffer.length);
+            int n = chain.read(0, txBuffer, 0, (int) Math.min(len, TX_CHAIN_LIMIT));
+            if (n > 0) {
                 write(txBuffer, n);
-                done += n;
+                wrote = true;
             }
-            metrics.txBytes.add(len);
-            wrote |= len > 0;
+            metrics.txBytes.add(n);
+            if (len > n) {
+                metrics.txDropped.add(len - n);
+            }
             return 0;
         }
 

@@ -93,6 +93,11 @@ public final class DescriptorChain {
         return writableLength;
     }
 
+    /** Bytes in all buffers; at most {@link Virtqueue#MAX_CHAIN_BYTES}. */
+    public long totalLength() {
+        return readableLength + writableLength;
+    }
+
     /**
      * Copies up to n bytes from the device-readable part, starting at byte offset within it (as if the readable
      * buffers were one array). Returns the number copied: less than n at the end of the readable part.

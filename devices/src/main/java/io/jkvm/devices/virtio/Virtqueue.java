@@ -25,6 +25,8 @@ public final class Virtqueue {
     public static final int USED_F_NO_NOTIFY = 1;
     /** 2.7: the largest queue size, the highest power of 2 that fits in 16 bits. */
     public static final int MAX_SIZE = 32768;
+    /** 2.7.5.2: no chain is longer than 2^32 bytes in total. */
+    public static final long MAX_CHAIN_BYTES = 1L << 32;
 
     static final int DESCRIPTOR_SIZE = 16;
 
@@ -247,6 +249,10 @@ public final class Virtqueue {
                         "queue %d: chain at head %d is longer than the queue size %d (a loop?)", index, head, size));
             }
             long length = Integer.toUnsignedLong(len);
+            if (length > MAX_CHAIN_BYTES - chain.totalLength()) {
+                throw new VirtqueueException(Kind.CHAIN_TOO_LARGE, String.format(
+                        "queue %d: chain at head %d is longer than 2^32 bytes", index, head));
+            }
             if (!memory.contains(addr, length)) {
                 throw new VirtqueueException(Kind.BUFFER_OUT_OF_RAM, String.format(
                         "queue %d: descriptor %d buffer 0x%x+0x%x is outside guest RAM", index, i, addr, length));
