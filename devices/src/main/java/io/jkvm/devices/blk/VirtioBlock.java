@@ -5,6 +5,7 @@ import io.jkvm.devices.virtio.DescriptorChain;
 import io.jkvm.devices.virtio.DeviceContext;
 import io.jkvm.devices.virtio.VirtioDeviceBase;
 import io.jkvm.devices.virtio.VirtioFeatures;
+import io.jkvm.devices.virtio.Virtqueue;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -37,6 +38,13 @@ public final class VirtioBlock extends VirtioDeviceBase implements AutoCloseable
     public static final int F_FLUSH = 9;
     public static final int REQUEST_QUEUE = 0;
     public static final int QUEUE_SIZE = 256;
+    /**
+     * Data segments per request (5.2.4 seg_max); header and status take one descriptor each. Linux's virtio_blk
+     * builds requests of up to seg_max + 2 descriptors whatever ring size it ends up with (vring_create_virtqueue
+     * halves the ring when allocation fails), in an indirect table when the ring is smaller: such a request fits the
+     * largest ring directly and an indirect table (up to {@link Virtqueue#MAX_INDIRECT_ENTRIES}) at every size.
+     */
+    public static final int SEG_MAX = QUEUE_SIZE - 2;
 
     private static final System.Logger LOG = System.getLogger(VirtioBlock.class.getName());
 
@@ -62,7 +70,7 @@ public final class VirtioBlock extends VirtioDeviceBase implements AutoCloseable
         this.id = id;
         // 5.2.4 struct virtio_blk_config.
         config.putLong(0, capacitySectors);
-        config.putInt(12, QUEUE_SIZE - 2); // seg_max: header and status take one descriptor each
+        config.putInt(12, SEG_MAX);
         config.putInt(20, BlockRequest.SECTOR_SIZE); // blk_size
         config.putShort(34, 1); // num_queues (read only with VIRTIO_BLK_F_MQ)
         serve(REQUEST_QUEUE, this::execute);

@@ -27,6 +27,12 @@ public final class Virtqueue {
     public static final int MAX_SIZE = 32768;
     /** 2.7.5.2: no chain is longer than 2^32 bytes in total. */
     public static final long MAX_CHAIN_BYTES = 1L << 32;
+    /**
+     * The most descriptors an indirect table may hold: as many as a 16-bit next field can name. A table's own
+     * length is its budget, not the queue size (rust-vmm's virtio-queue, QEMU's virtqueue_split_pop): Linux halves
+     * its ring when allocation fails but keeps building tables of seg_max + 2 entries.
+     */
+    public static final int MAX_INDIRECT_ENTRIES = 1 << 16;
 
     static final int DESCRIPTOR_SIZE = 16;
 
@@ -57,7 +63,7 @@ public final class Virtqueue {
         this.memory = memory;
         this.index = index;
         this.maxSize = maxSize;
-        this.chain = new DescriptorChain(memory, maxSize);
+        this.chain = new DescriptorChain(memory, maxSize, maxSize + MAX_INDIRECT_ENTRIES);
         reset();
     }
 
@@ -227,7 +233,8 @@ public final class Virtqueue {
         long tableEntries = size;
         int i = head;
         boolean inIndirect = false;
-        // 2.7.5.3.1: no chain is longer than the queue size, so a longer walk can only be a loop.
+        // 2.7.5.3.1: no chain is longer than the queue size, so a longer walk can only be a loop. An indirect table
+        // starts a budget of its own length.
         int budget = size;
         while (true) {
             long d = table + (long) DESCRIPTOR_SIZE * i;
@@ -240,13 +247,15 @@ public final class Virtqueue {
                 checkIndirect(inIndirect, flags, addr, tableLen, i);
                 table = addr;
                 tableEntries = tableLen / DESCRIPTOR_SIZE;
+                budget = (int) tableEntries;
                 i = 0;
                 inIndirect = true;
                 continue;
             }
             if (budget-- == 0) {
                 throw new VirtqueueException(Kind.CHAIN_TOO_LONG, String.format(
-                        "queue %d: chain at head %d is longer than the queue size %d (a loop?)", index, head, size));
+                        "queue %d: chain at head %d is longer than the %s (%d descriptors; a loop?)", index, head,
+                        inIndirect ? "indirect table" : "queue size", tableEntries));
             }
             long length = Integer.toUnsignedLong(len);
             if (length > MAX_CHAIN_BYTES - chain.totalLength()) {
@@ -292,9 +301,10 @@ public final class Virtqueue {
             throw new VirtqueueException(Kind.INDIRECT_WITH_NEXT, String.format(
                     "queue %d: descriptor %d has both INDIRECT and NEXT", index, i));
         }
-        if (tableLen == 0 || tableLen % DESCRIPTOR_SIZE != 0) {
+        if (tableLen == 0 || tableLen % DESCRIPTOR_SIZE != 0 || tableLen > (long) DESCRIPTOR_SIZE * MAX_INDIRECT_ENTRIES) {
             throw new VirtqueueException(Kind.INDIRECT_BAD_LENGTH, String.format(
-                    "queue %d: indirect table length %d is not a non-zero multiple of 16", index, tableLen));
+                    "queue %d: indirect table length %d is not a non-zero multiple of 16 up to %d entries", index,
+                    tableLen, MAX_INDIRECT_ENTRIES));
         }
         if (!memory.contains(addr, tableLen)) {
             throw new VirtqueueException(Kind.INDIRECT_OUT_OF_RAM, String.format(
@@ -302,9 +312,13 @@ public final class Virtqueue {
         }
     }
 
-    /** Returns chain to the driver with len bytes written into its device-writable buffers. */
+    /**
+     * Returns chain to the driver with len bytes written into its device-writable buffers. The used length is a
+     * le32 (2.7.8) and no more than the chain's writable part (2.7.8.2): a larger len is cut to that, never wrapped.
+     */
     public void addUsed(DescriptorChain chain, long len) {
-        addUsed(chain.head(), (int) len);
+        long used = Math.max(0, Math.min(len, Math.min(chain.writableLength(), 0xffff_ffffL)));
+        addUsed(chain.head(), (int) used);
     }
 
     /** Returns a chain to the driver: len is the number of bytes written into its device-writable buffers. */

@@ -41,13 +41,14 @@ class QueueDrainTest {
     static final class Device extends VirtioDeviceBase {
         final AtomicInteger served = new AtomicInteger();
         volatile Runnable onChain = () -> { };
+        volatile java.util.function.ToLongFunction<DescriptorChain> usedLength = c -> 0;
 
         Device() {
             super(0x42, "virtio-test", 0, SIZE);
             serve(0, c -> {
                 served.incrementAndGet();
                 onChain.run();
-                return 0;
+                return usedLength.applyAsLong(c);
             });
         }
 
@@ -161,6 +162,33 @@ class QueueDrainTest {
             assertEquals(total, device.served.get(), "the event loop served the rest");
             assertEquals(total & 0xffff, q.usedIdx());
             assertEquals(0, driver.status() & DeviceStatus.DEVICE_NEEDS_RESET);
+        } finally {
+            transport.close();
+        }
+    }
+
+    @Test
+    void anIndirectTableIsBudgetedByItsOwnLengthAndTheUsedLengthNeverWraps() {
+        // 4096 writable MiB through one indirect table on a ring of 8: 2^32 bytes, a used length le32 cannot hold.
+        GuestMemory big = GuestMemory.allocate(4 << 20);
+        Device device = new Device();
+        MmioTransport transport = new MmioTransport(device, big, 0xd000_0000L, irq, DoorbellRegistrar.EXIT, loop);
+        try {
+            MmioDriver driver = new MmioDriver(transport, big);
+            DriverQueue q = driver.start(0, SIZE)[0];
+            long mib = driver.alloc(1 << 20, 4096);
+            DriverQueue.Buf[] bufs = new DriverQueue.Buf[4096];
+            java.util.Arrays.fill(bufs, writable(mib, 1 << 20));
+            device.usedLength = DescriptorChain::writableLength;
+            int head = q.addIndirect(bufs);
+            q.kick();
+            assertEquals(0, driver.status() & DeviceStatus.DEVICE_NEEDS_RESET, transport.lastError());
+            assertEquals(new DriverQueue.Used(head, 0xffff_ffff), q.nextUsed());
+            // A device that claims more than the chain can hold reports the writable length, not its claim.
+            device.usedLength = c -> c.writableLength() + 100;
+            head = q.addChain(writable(mib, 64));
+            q.kick();
+            assertEquals(new DriverQueue.Used(head, 64), q.nextUsed());
         } finally {
             transport.close();
         }
