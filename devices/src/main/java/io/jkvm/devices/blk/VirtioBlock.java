@@ -1,5 +1,6 @@
 package io.jkvm.devices.blk;
 
+import io.jkvm.devices.log.RateLimitedLog;
 import io.jkvm.devices.memory.GuestMemory;
 import io.jkvm.devices.virtio.DescriptorChain;
 import io.jkvm.devices.virtio.DeviceContext;
@@ -57,6 +58,8 @@ public final class VirtioBlock extends VirtioDeviceBase implements AutoCloseable
     private final BlockMetrics metrics = new BlockMetrics();
     private final BlockRequest request = new BlockRequest();
     private final byte[] statusByte = new byte[1];
+    /** A guest can make every request fail (a truncated or failing image): one line per reason and interval. */
+    private final RateLimitedLog warnings;
     private boolean writeThrough;
 
     private VirtioBlock(Path path, FileChannel channel, FileLock lock, boolean readOnly, long capacitySectors,
@@ -68,6 +71,7 @@ public final class VirtioBlock extends VirtioDeviceBase implements AutoCloseable
         this.readOnly = readOnly;
         this.capacitySectors = capacitySectors;
         this.id = id;
+        this.warnings = new RateLimitedLog(LOG, path.toString());
         // 5.2.4 struct virtio_blk_config.
         config.putLong(0, capacitySectors);
         config.putInt(12, SEG_MAX);
@@ -257,8 +261,7 @@ public final class VirtioBlock extends VirtioDeviceBase implements AutoCloseable
 
     private int ioError(String what, IOException e) {
         metrics.ioErrors.inc();
-        LOG.log(System.Logger.Level.WARNING, String.format("%s: %s at sector %d failed: %s", path, what,
-                request.sector(), e));
+        warnings.warn(what + " failed", String.format("at sector %s: %s", Long.toUnsignedString(request.sector()), e));
         return BlockRequest.S_IOERR;
     }
 
@@ -318,6 +321,7 @@ public final class VirtioBlock extends VirtioDeviceBase implements AutoCloseable
     /** Releases the image lock and closes the file. */
     @Override
     public void close() throws IOException {
+        warnings.flush();
         try {
             if (lock.isValid()) {
                 lock.release();

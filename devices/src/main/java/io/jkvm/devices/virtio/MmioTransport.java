@@ -4,6 +4,7 @@ import io.jkvm.devices.bus.BusDevice;
 import io.jkvm.devices.event.EventFd;
 import io.jkvm.devices.event.EventLoop;
 import io.jkvm.devices.irq.IrqLine;
+import io.jkvm.devices.log.RateLimitedLog;
 import io.jkvm.devices.memory.GuestMemory;
 
 import java.util.concurrent.RejectedExecutionException;
@@ -64,6 +65,8 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
     private final DoorbellRegistrar registrar;
     private final EventLoop loop;
     private final String label;
+    /** Every warning a guest can trigger goes through here (a guest repeating a bad write must not flood logs). */
+    private final RateLimitedLog warnings;
     private final long offeredFeatures;
     private final Virtqueue[] queues;
     private final Doorbell[] doorbells;
@@ -98,6 +101,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         this.registrar = registrar;
         this.loop = loop;
         this.label = String.format("%s@0x%x", device.name(), base);
+        this.warnings = new RateLimitedLog(LOG, label);
         this.offeredFeatures = device.deviceFeatures() | VirtioFeatures.TRANSPORT;
         int n = device.queueCount();
         this.queues = new Virtqueue[n];
@@ -430,7 +434,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             String why = q.validate();
             if (why != null) {
                 metrics.badQueueConfigs.inc();
-                needsReset("queue " + q.index() + ": " + why);
+                needsReset("bad queue layout", "queue " + q.index() + ": " + why, null);
                 return;
             }
             q.setReady(true);
@@ -459,7 +463,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         int added = v & ~status & ~DEVICE_NEEDS_RESET; // DEVICE_NEEDS_RESET belongs to the device
         if ((added & FAILED) != 0) {
             status |= FAILED;
-            LOG.log(System.Logger.Level.WARNING, label + ": the driver gave up on the device (FAILED)");
+            warnings.warn("FAILED", "the driver gave up on the device");
         }
         if ((added & ACKNOWLEDGE) != 0) {
             status |= ACKNOWLEDGE;
@@ -489,7 +493,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
 
     private void badStatus(String why) {
         metrics.badStatusWrites.inc();
-        LOG.log(System.Logger.Level.WARNING, label + ": status write ignored: " + why);
+        warnings.warn("status write ignored", why);
     }
 
     /** 3.1.1 step 5 and 4.2.3.1: FEATURES_OK sticks only for a subset of the offer that includes VERSION_1. */
@@ -497,8 +501,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         long unknown = driverFeatures & ~offeredFeatures;
         if (unknown != 0 || !VirtioFeatures.has(driverFeatures, VirtioFeatures.VERSION_1)) {
             metrics.featuresRefused.inc();
-            LOG.log(System.Logger.Level.WARNING, String.format(
-                    "%s: FEATURES_OK refused: driver features 0x%x %s", label, driverFeatures,
+            warnings.warn("FEATURES_OK refused", String.format("driver features 0x%x %s", driverFeatures,
                     unknown != 0 ? String.format("include bits 0x%x not offered", unknown) : "lack VERSION_1"));
             return;
         }
@@ -518,7 +521,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             device.activate(ctx);
         } catch (RuntimeException e) {
             metrics.deviceErrors.inc();
-            needsReset("activation failed: " + e);
+            needsReset("activation failed", e.toString(), e);
         }
     }
 
@@ -541,7 +544,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
                 device.reset();
             } catch (RuntimeException e) {
                 metrics.deviceErrors.inc();
-                LOG.log(System.Logger.Level.ERROR, label + ": reset failed", e);
+                warnings.log(System.Logger.Level.ERROR, "reset failed", e.toString(), e);
             }
         }
         for (int i = 0; i < queues.length; i++) {
@@ -555,7 +558,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         try {
             fd = EventFd.create();
         } catch (RuntimeException e) {
-            needsReset("queue " + index + ": cannot create an eventfd: " + e.getMessage());
+            needsReset("no eventfd", "queue " + index + ": cannot create an eventfd: " + e.getMessage(), null);
             return;
         }
         Doorbell d = new Doorbell(index);
@@ -578,7 +581,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         try {
             return registrar.register(address, datamatch, fd.fd());
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, label + ": " + what + " not registered, its writes will exit: "
+            warnings.warn("doorbell not registered", what + " not registered, its writes will exit: "
                     + e.getMessage());
             return false;
         }
@@ -591,7 +594,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             try {
                 registrar.unregister(address, datamatch, subscription.eventFd().fd());
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, label + ": " + what + " unregister: " + e.getMessage());
+                warnings.warn("doorbell not unregistered", what + " unregister: " + e.getMessage());
             }
         }
         subscription.cancel();
@@ -615,11 +618,10 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             device.process(index);
         } catch (VirtqueueException e) {
             metrics.badDescriptors.inc();
-            needsReset(e.getMessage());
+            needsReset("bad descriptor chain (" + e.kind() + ")", e.getMessage(), null);
         } catch (RuntimeException e) {
             metrics.deviceErrors.inc();
-            LOG.log(System.Logger.Level.ERROR, label + ": queue " + index + " failed", e);
-            needsReset("queue " + index + ": " + e);
+            needsReset("device error", "queue " + index + ": " + e, e);
         } finally {
             signalUsedIfNeeded();
         }
@@ -652,18 +654,22 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         try {
             irq.trigger();
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, label + ": interrupt failed", e);
+            warnings.log(System.Logger.Level.ERROR, "interrupt failed", e.toString(), e);
         }
     }
 
-    /** 2.1.2: DEVICE_NEEDS_RESET, and a configuration change notification if the driver is live. */
-    private void needsReset(String reason) {
+    /**
+     * 2.1.2: DEVICE_NEEDS_RESET, and a configuration change notification if the driver is live. kind is the fixed
+     * reason the log counts by, detail what happened (the new {@link #lastError}).
+     */
+    private void needsReset(String kind, String detail, Throwable thrown) {
         if ((status & DEVICE_NEEDS_RESET) != 0) {
             return;
         }
-        lastError = reason;
+        lastError = detail;
         metrics.needsReset.inc();
-        LOG.log(System.Logger.Level.WARNING, label + ": DEVICE_NEEDS_RESET: " + reason);
+        warnings.log(thrown == null ? System.Logger.Level.WARNING : System.Logger.Level.ERROR,
+                "DEVICE_NEEDS_RESET, " + kind, detail, thrown);
         status |= DEVICE_NEEDS_RESET;
         renderRegisters();
         if ((status & DRIVER_OK) != 0) {
@@ -720,6 +726,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        warnings.flush();
         boolean locked;
         try {
             locked = lock.tryLock(CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
@@ -829,7 +836,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             lock.lock();
             try {
                 if (active == this) {
-                    needsReset(reason);
+                    needsReset("device failed", reason, null);
                 }
             } finally {
                 lock.unlock();

@@ -2,6 +2,7 @@ package io.jkvm.devices.blk;
 
 import io.jkvm.devices.event.EventLoop;
 import io.jkvm.devices.memory.GuestMemory;
+import io.jkvm.devices.testing.CapturedLog;
 import io.jkvm.devices.testing.CountingIrq;
 import io.jkvm.devices.testing.DriverQueue;
 import io.jkvm.devices.testing.DriverQueue.Buf;
@@ -254,6 +255,25 @@ class VirtioBlockTest {
         assertEquals(BlockRequest.S_IOERR, r.status());
         assertEquals(1, r.len());
         assertEquals(1, blk.metrics().ioErrors.get());
+    }
+
+    @Test
+    void failingRequestsAreCountedEveryTimeAndLoggedOnce() throws IOException {
+        attach(false);
+        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+            f.setLength(8 * 512);
+        }
+        try (CapturedLog log = new CapturedLog(VirtioBlock.class)) {
+            long buf = driver.alloc(512, 512);
+            long start = System.nanoTime();
+            for (int i = 0; i < 500; i++) {
+                assertEquals(BlockRequest.S_IOERR, submit(BlockRequest.T_IN, 20, writable(buf, 512)).status());
+            }
+            assertEquals(500, blk.metrics().ioErrors.get());
+            long intervals = (System.nanoTime() - start) / io.jkvm.devices.log.RateLimitedLog.INTERVAL_NANOS;
+            assertTrue(log.messages().size() <= 1 + intervals, log.messages().size() + " lines");
+            assertTrue(log.messages().get(0).contains("read failed: at sector 20"), log.messages().get(0));
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.jkvm.devices.virtio;
 
 import io.jkvm.devices.event.EventLoop;
 import io.jkvm.devices.memory.GuestMemory;
+import io.jkvm.devices.testing.CapturedLog;
 import io.jkvm.devices.testing.CountingIrq;
 import io.jkvm.devices.testing.DriverQueue;
 import io.jkvm.devices.testing.MmioDriver;
@@ -339,5 +340,26 @@ class MmioTransportTest {
         q.addChain(writable(buf, 8));
         q.kick();
         assertEquals(1, stuck.served.get(), "nothing starts after close");
+    }
+
+    @Test
+    void aGuestRepeatingBadWritesLogsOnceAndIsCountedEveryTime() {
+        try (CapturedLog log = new CapturedLog(MmioTransport.class)) {
+            long start = System.nanoTime();
+            for (int i = 0; i < 1000; i++) {
+                driver.setStatus(DeviceStatus.DRIVER); // DRIVER before ACKNOWLEDGE
+                driver.negotiate(VirtioFeatures.bit(VirtioFeatures.RING_EVENT_IDX)); // FEATURES_OK refused
+                driver.reset();
+            }
+            assertEquals(1000, transport.metrics().badStatusWrites.get());
+            assertEquals(1000, transport.metrics().featuresRefused.get());
+            // Two reasons: a first line each, and a summary each per interval that passed (none on a fast machine).
+            long intervals = (System.nanoTime() - start) / io.jkvm.devices.log.RateLimitedLog.INTERVAL_NANOS;
+            int lines = log.messages().size();
+            assertTrue(lines >= 2 && lines <= 2 * (1 + intervals), lines + " lines: " + log.messages());
+            transport.close();
+            assertTrue(log.messages().size() <= lines + 2, "close reports what was held back: " + log.messages());
+            assertTrue(log.messages().get(log.messages().size() - 1).contains(" more of: "), log.messages().toString());
+        }
     }
 }
