@@ -32,7 +32,8 @@ import static io.jkvm.devices.virtio.DeviceStatus.FEATURES_OK;
  *
  * <p>Threading: one lock serialises register accesses, queue processing and device callbacks. InterruptStatus and
  * InterruptACK bypass it (an atomic), so a vCPU in the interrupt handler does not wait for a long disk request.
- * Nothing the guest writes makes a method of this class throw.
+ * One wake-up serves a bounded amount of work ({@link QueueDrain}), and {@link #close} waits a bounded time for the
+ * lock. Nothing the guest writes makes a method of this class throw, and its warnings are rate-limited.
  */
 public final class MmioTransport implements BusDevice, AutoCloseable {
     /** Size of the register window (what the kernel command line calls 4K). */
