@@ -115,9 +115,28 @@ public final class Vm implements AutoCloseable {
         return serial.receive(b);
     }
 
-    /** Counters of the virtio transports and devices. */
+    /**
+     * Counters of the buses (accesses no device claims, exits at addresses beyond the per-address tables), the
+     * virtio transports and the devices.
+     */
     public Map<String, Long> deviceMetrics() {
-        return devices == null ? Map.of() : devices.metrics();
+        Map<String, Long> m = new TreeMap<>();
+        for (IoBus bus : List.of(pio, mmio)) {
+            m.put(bus.name() + ".unclaimed_reads", bus.unclaimedReads());
+            m.put(bus.name() + ".unclaimed_writes_dropped", bus.unclaimedWrites());
+        }
+        long pioOther = 0;
+        long mmioOther = 0;
+        for (Vcpu v : vcpus) {
+            pioOther += v.counters.pio.other();
+            mmioOther += v.counters.mmio.other();
+        }
+        m.put("pio.exits_at_untracked_ports", pioOther);
+        m.put("mmio.exits_at_untracked_addresses", mmioOther);
+        if (devices != null) {
+            m.putAll(devices.metrics());
+        }
+        return m;
     }
 
     /** Ends the VM from outside (e.g. the console escape). */
