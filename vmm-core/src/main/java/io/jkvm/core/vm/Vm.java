@@ -67,7 +67,7 @@ public final class Vm implements AutoCloseable {
             pio.add(SERIAL_PORT, 8, "serial", serial);
             pio.add(I8042.BASE, I8042.LENGTH, "i8042", new I8042(this::reset));
             pio.add(CmosRtc.BASE, CmosRtc.LENGTH, "rtc", new CmosRtc());
-            devices = VirtioDevices.create(config, vm, ram.memory(), mmio, console);
+            devices = VirtioDevices.create(config, vm, ram.memory(), mmio, console, this::loopFailed);
 
             KvmCpuid2 cpuid = kvm.supportedCpuid();
             for (int i = 0; i < config.cpus(); i++) {
@@ -142,6 +142,10 @@ public final class Vm implements AutoCloseable {
     /** Ends the VM from outside (e.g. the console escape). */
     public void stop(VmExit exit) {
         stop.stop(exit);
+    }
+
+    private void loopFailed(Throwable t) {
+        stop.stop(VmExit.failed("virtio event loop: " + Failures.describe(t)));
     }
 
     private void reset() {
