@@ -7,10 +7,12 @@
  *   mmiosweep edge-loads ADDR   the same, loads only (ADDR-1 and below may be RAM the kernel uses)
  *   mmiosweep spread ADDR N     an 8-byte load and store at ADDR, ADDR+8, ... (N addresses)
  *   mmiosweep peek ADDR         one 4-byte load, printed
+ *   mmiosweep ports FIRST LAST  at each port: in and out of 1, 2 and 4 bytes, and rep ins/outs of 8 of each
  * ADDR (hex or decimal) is page-aligned. With -1 first, every load must read all ones (an address no device has).
  * Prints one line "mmiosweep: MODE ADDR loads L stores S load-exits LE store-exits SE not-ones K": an access that
  * crosses a page is two exits. Exits 1 when a load with -1 did not read all ones, 2 on bad use or a failed mmap.
- * Needs CONFIG_DEVMEM without STRICT_DEVMEM (guest-images/kernel.config).
+ * For ports the line reads "mmiosweep: ports FIRST-LAST ins I outs O not-ones K" (a rep is one exit).
+ * Needs CONFIG_DEVMEM without STRICT_DEVMEM, and CONFIG_X86_IOPL_IOPERM for ports (guest-images/kernel.config).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/io.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -80,9 +83,62 @@ static volatile unsigned char *map(int fd, uint64_t phys, size_t len)
     return m;
 }
 
+static void check_ones(uint64_t v, uint64_t ones, unsigned port, int size)
+{
+    if (want_ones && v != ones && not_ones++ < 5)
+        fprintf(stderr, "mmiosweep: %d-byte in at port 0x%x read 0x%" PRIx64 "\n", size, port, v);
+}
+
+/* Every in and out at ports first..last, single and string, of each size; string ins must read all ones too. */
+static int ports(unsigned first, unsigned last)
+{
+    static uint32_t buf[8];
+    long ins = 0, outs = 0;
+    if (iopl(3) != 0) {
+        fprintf(stderr, "mmiosweep: iopl(3): %s\n", strerror(errno));
+        return 2;
+    }
+    for (unsigned port = first; port <= last; port++) {
+        unsigned short p = (unsigned short)port;
+        check_ones(inb(p), 0xff, port, 1);
+        check_ones(inw(p), 0xffff, port, 2);
+        check_ones(inl(p), 0xffffffffu, port, 4);
+        outb(0x5a, p);
+        outw(0x5a5a, p);
+        outl(0x5a5a5a5a, p);
+        ins += 3;
+        outs += 3;
+        for (int size = 1; size <= 4; size *= 2) {
+            void *d = buf;
+            unsigned long n = 8;
+            memset(buf, 0, sizeof buf);
+            if (size == 1)
+                __asm__ volatile("rep insb" : "+D"(d), "+c"(n) : "d"(p) : "memory");
+            else if (size == 2)
+                __asm__ volatile("rep insw" : "+D"(d), "+c"(n) : "d"(p) : "memory");
+            else
+                __asm__ volatile("rep insl" : "+D"(d), "+c"(n) : "d"(p) : "memory");
+            for (int i = 0; i < 8 * size; i++)
+                check_ones(((unsigned char *)buf)[i], 0xff, port, size);
+            const void *s = buf;
+            n = 8;
+            if (size == 1)
+                __asm__ volatile("rep outsb" : "+S"(s), "+c"(n) : "d"(p) : "memory");
+            else if (size == 2)
+                __asm__ volatile("rep outsw" : "+S"(s), "+c"(n) : "d"(p) : "memory");
+            else
+                __asm__ volatile("rep outsl" : "+S"(s), "+c"(n) : "d"(p) : "memory");
+            ins++;
+            outs++;
+        }
+    }
+    printf("mmiosweep: ports 0x%x-0x%x ins %ld outs %ld not-ones %ld\n", first, last, ins, outs, not_ones);
+    return not_ones ? 1 : 0;
+}
+
 static int usage(void)
 {
-    fprintf(stderr, "usage: mmiosweep [-1] edge|edge-loads|spread|peek ADDR [N]\n");
+    fprintf(stderr, "usage: mmiosweep [-1] edge|edge-loads|spread|peek ADDR [N] | [-1] ports FIRST LAST\n");
     return 2;
 }
 
@@ -98,6 +154,17 @@ int main(int argc, char **argv)
         return usage();
     const char *mode = argv[a];
     char *end;
+    if (strcmp(mode, "ports") == 0) {
+        if (argc - a != 3)
+            return usage();
+        unsigned long first = strtoul(argv[a + 1], &end, 0);
+        if (*end)
+            return usage();
+        unsigned long last = strtoul(argv[a + 2], &end, 0);
+        if (*end || first > last || last > 0xffff)
+            return usage();
+        return ports((unsigned)first, (unsigned)last);
+    }
     uint64_t addr = strtoull(argv[a + 1], &end, 0);
     if (*end || addr % PAGE)
         return usage();

@@ -38,12 +38,23 @@ class HostileMmioGuestTest {
     @TempDir
     Path tmp;
 
+    /**
+     * Ports no device has (below the 8250 at 0x3f8, above it to the in-kernel PIC's ELCR at 0x4d0): in and out of 1,
+     * 2 and 4 bytes and rep ins/outs of 8 each, every in reading all ones.
+     */
+    private static final String PORTS = "mmiosweep -1 ports 0x100 0x3f7 && mmiosweep -1 ports 0x400 0x4cf"
+            + " && echo ports-done";
+
     private Jkvm.Result sweep(String... options) throws IOException {
+        return boot(SWEEP, options);
+    }
+
+    private Jkvm.Result boot(String guestCommand, String... options) throws IOException {
         Path disk = tmp.resolve("rootfs-" + String.join("", options).replaceAll("\\W", "") + ".ext4");
         Files.copy(GuestImages.rootfs(), disk);
         String[] args = {"run", "--kernel", GuestImages.kernel().toString(), "--initrd",
                 GuestImages.initrd().toString(), "--memory", "128M", "--disk", disk + ",ro", "--rng", "--stats",
-                "--cmdline", "quiet jkvm.run=\"" + SWEEP + "\""};
+                "--cmdline", "quiet jkvm.run=\"" + guestCommand + "\""};
         String[] all = new String[args.length + options.length];
         System.arraycopy(args, 0, all, 0, args.length);
         System.arraycopy(options, 0, all, args.length, options.length);
@@ -59,6 +70,27 @@ class HostileMmioGuestTest {
     @Test
     void theSameWithTheRegisterPage() throws IOException {
         check(sweep("--registers", "memory", "--notify", "exit"));
+    }
+
+    @Test
+    void everyPortAccessLeavesJkvmRunning() throws IOException {
+        Jkvm.Result r = boot(PORTS);
+        assertEquals(0, r.status(), r.toString());
+        assertTrue(r.stdout().contains("ports-done"), r.toString());
+        long ins = 0;
+        long outs = 0;
+        Matcher m = Pattern.compile("mmiosweep: ports \\S+ ins (\\d+) outs (\\d+) not-ones (\\d+)").matcher(r.stdout());
+        int lines = 0;
+        while (m.find()) {
+            lines++;
+            ins += Long.parseLong(m.group(1));
+            outs += Long.parseLong(m.group(2));
+            assertEquals("0", m.group(3), "an unclaimed in read something but all ones:\n" + r);
+        }
+        assertEquals(2, lines, r.toString());
+        // A rep of 8 is one exit and 8 accesses on the bus.
+        assertTrue(metric(r.stderr(), "pio.unclaimed_reads") >= ins, r.stderr());
+        assertTrue(metric(r.stderr(), "pio.unclaimed_writes_dropped") >= outs, r.stderr());
     }
 
     private static void check(Jkvm.Result r) {
