@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One thread that epolls eventfds (Netty 4.2 {@link EpollIoHandler}) and runs a callback when one fires: the queue
@@ -28,6 +29,7 @@ public final class EventLoop implements AutoCloseable {
     private final MultiThreadIoEventLoopGroup group;
     private final IoEventLoop loop;
     private final Set<Subscription> live = ConcurrentHashMap.newKeySet();
+    private volatile Consumer<Throwable> onFailure = t -> { };
 
     public EventLoop(String threadName) {
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threadName, true),
@@ -42,7 +44,26 @@ public final class EventLoop implements AutoCloseable {
 
     /** Runs task on the loop thread, after the tasks and events already queued. */
     public void execute(Runnable task) {
-        loop.execute(task);
+        loop.execute(() -> {
+            try {
+                task.run();
+            } catch (Throwable t) {
+                failed("task " + task, t);
+            }
+        });
+    }
+
+    /**
+     * Whom to tell when a callback or task throws (after it is logged; the loop goes on): a device never throws on
+     * guest input, so the VMM ends the VM with the reason rather than serve a device left half-way.
+     */
+    public void onFailure(Consumer<Throwable> listener) {
+        onFailure = listener;
+    }
+
+    private void failed(String what, Throwable t) {
+        LOG.log(System.Logger.Level.ERROR, what + " failed", t);
+        onFailure.accept(t);
     }
 
     /**
@@ -117,7 +138,7 @@ public final class EventLoop implements AutoCloseable {
             try {
                 onSignal.run();
             } catch (Throwable t) {
-                LOG.log(System.Logger.Level.ERROR, "handler for " + fd + " failed", t);
+                failed("handler for " + fd, t);
             }
         }
 

@@ -155,4 +155,28 @@ class EventLoopTest {
         t.close();
         assertEquals(2, kvm.unregistered().size());
     }
+
+    /** Anything a callback or a task throws is logged and handed to the failure listener; the loop goes on. */
+    @Test
+    void aThrowingCallbackOrTaskReachesTheFailureListener() throws Exception {
+        java.util.concurrent.BlockingQueue<Throwable> failures = new java.util.concurrent.LinkedBlockingQueue<>();
+        loop.onFailure(failures::add);
+        EventFd fd = EventFd.create();
+        loop.subscribe(fd, () -> {
+            throw new OutOfMemoryError("from a callback");
+        });
+        fd.write(1);
+        Throwable first = failures.poll(5, TimeUnit.SECONDS);
+        assertNotNull(first);
+        assertEquals("from a callback", first.getMessage());
+        loop.execute(() -> {
+            throw new IllegalStateException("from a task");
+        });
+        Throwable second = failures.poll(5, TimeUnit.SECONDS);
+        assertNotNull(second);
+        assertEquals("from a task", second.getMessage());
+        CountDownLatch still = new CountDownLatch(1);
+        loop.execute(still::countDown);
+        assertTrue(still.await(5, TimeUnit.SECONDS), "the loop still runs tasks");
+    }
 }

@@ -12,8 +12,10 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Maps guest address ranges (port I/O or MMIO) to devices. Lookup is a binary search over ranges sorted at
- * {@link #seal()}; accesses that hit no device are ignored as kvmtool does (reads return all ones), and counted
- * per address so that {@code --verbose} can list them.
+ * {@link #seal()}. An access that hits no device, of any size, is ignored as kvmtool's kvm__emulate_mmio does:
+ * a read returns all ones (what a bus with nothing on it floats to), a write is dropped. Both are counted, and the
+ * first {@link #TRACKED_ADDRESSES} such addresses also one by one; the guest chooses the addresses, so the table
+ * stops growing there and later addresses are only in the totals.
  */
 public final class IoBus {
     /** A device's range on the bus. */
@@ -27,7 +29,12 @@ public final class IoBus {
     private final List<Range> pending = new ArrayList<>();
     private Range[] ranges = new Range[0];
     private long[] bases = new long[0];
+    /** Distinct unclaimed addresses counted one by one; a few more when vCPUs add at the same time. */
+    public static final int TRACKED_ADDRESSES = 256;
+
     private final Map<Long, LongAdder> unhandled = new ConcurrentHashMap<>();
+    private final LongAdder unclaimedReads = new LongAdder();
+    private final LongAdder unclaimedWrites = new LongAdder();
 
     public IoBus(String name) {
         this.name = name;
@@ -73,6 +80,7 @@ public final class IoBus {
     public long read(long address, int size) {
         Range r = find(address);
         if (r == null) {
+            unclaimedReads.increment();
             countUnhandled(address);
             return size >= 8 ? -1L : (1L << (8 * size)) - 1;
         }
@@ -82,6 +90,7 @@ public final class IoBus {
     public void write(long address, int size, long value) {
         Range r = find(address);
         if (r == null) {
+            unclaimedWrites.increment();
             countUnhandled(address);
             return;
         }
@@ -89,10 +98,27 @@ public final class IoBus {
     }
 
     private void countUnhandled(long address) {
-        unhandled.computeIfAbsent(address, a -> new LongAdder()).increment();
+        LongAdder n = unhandled.get(address);
+        if (n == null) {
+            if (unhandled.size() >= TRACKED_ADDRESSES) {
+                return;
+            }
+            n = unhandled.computeIfAbsent(address, a -> new LongAdder());
+        }
+        n.increment();
     }
 
-    /** Accesses to addresses no device claims, by address, sorted. */
+    /** Reads that no device claimed (each returned all ones). */
+    public long unclaimedReads() {
+        return unclaimedReads.sum();
+    }
+
+    /** Writes that no device claimed (each dropped). */
+    public long unclaimedWrites() {
+        return unclaimedWrites.sum();
+    }
+
+    /** Accesses to the first {@link #TRACKED_ADDRESSES} addresses no device claims, by address, sorted. */
     public Map<Long, Long> unhandledAccesses() {
         Map<Long, Long> m = new TreeMap<>();
         unhandled.forEach((a, n) -> m.put(a, n.sum()));

@@ -109,11 +109,8 @@ final class RunCommand implements Callable<Integer> {
         }
         VmExit exit;
         try (Terminal terminal = Terminal.rawIfInteractive()) {
-            new ConsoleInput(System.in, b -> {
-                while (!vm.receiveInput(b)) {
-                    sleepBriefly(); // the guest drains the FIFO; piped input must not be lost
-                }
-            }, terminal != null, () -> vm.stop(VmExit.ok("quit from the console (Ctrl-A x)"))).start();
+            new ConsoleInput(System.in, vm::receiveInput, terminal != null,
+                    () -> vm.stop(VmExit.ok("quit from the console (Ctrl-A x)"))).start();
             exit = vm.run(timeoutSeconds * 1000);
         }
         console.flush();
@@ -271,14 +268,6 @@ final class RunCommand implements Callable<Integer> {
         if (!metrics.isEmpty()) {
             err.println("jkvm: device counters:");
             metrics.forEach((k, v) -> err.printf("jkvm:   %-36s %d%n", k, v));
-        }
-    }
-
-    private static void sleepBriefly() {
-        try {
-            Thread.sleep(1);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -151,7 +151,11 @@ public final class KvmRun {
         return run.getLong(MMIO_PHYS_ADDR);
     }
 
-    /** 1, 2, 4 or 8. */
+    /**
+     * 1 to 8: any of them, not only the natural sizes. KVM hands an access that crosses a page to userspace in one
+     * exit per page (arch/x86/kvm/x86.c, emulator_read_write), so a 4-byte store at 0x...ffd arrives as a
+     * 3-byte and a 1-byte exit, and an 8-byte one in pieces of 1 to 7 bytes.
+     */
     public int mmioLen() {
         return run.getInt(MMIO_LEN);
     }
@@ -240,23 +244,43 @@ public final class KvmRun {
         }
     }
 
+    /** The little-endian value of the size bytes at offset (1 to 8), zero-extended. */
     private long load(int offset, int size) {
         switch (size) {
             case 1: return run.get(offset) & 0xffL;
             case 2: return run.getShort(offset) & 0xffffL;
             case 4: return run.getInt(offset) & 0xffffffffL;
             case 8: return run.getLong(offset);
-            default: throw new IllegalStateException("kvm_run access size " + size);
+            default:
+                checkSize(size);
+                long v = 0;
+                for (int i = size - 1; i >= 0; i--) {
+                    v = v << 8 | run.get(offset + i) & 0xffL;
+                }
+                return v;
         }
     }
 
+    /** Writes the low size bytes of value at offset (1 to 8), little-endian; the bytes after them stay. */
     private void store(int offset, int size, long value) {
         switch (size) {
             case 1: run.put(offset, (byte) value); break;
             case 2: run.putShort(offset, (short) value); break;
             case 4: run.putInt(offset, (int) value); break;
             case 8: run.putLong(offset, value); break;
-            default: throw new IllegalStateException("kvm_run access size " + size);
+            default:
+                checkSize(size);
+                for (int i = 0; i < size; i++) {
+                    run.put(offset + i, (byte) (value >>> 8 * i));
+                }
+                break;
+        }
+    }
+
+    /** mmio.data is 8 bytes (linux/kvm.h): a length beyond it is not an exit KVM makes. */
+    private static void checkSize(int size) {
+        if (size < 1 || size > 8) {
+            throw new IllegalStateException("kvm_run access size " + size + " (KVM gives 1 to 8)");
         }
     }
 }

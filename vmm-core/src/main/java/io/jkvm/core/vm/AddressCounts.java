@@ -5,18 +5,24 @@ import java.util.TreeMap;
 
 /**
  * Counts per guest address (a port or an MMIO register) without allocating on the exit path: open addressing over
- * primitive arrays, grown off the hot path only when a new address appears. One instance per vCPU thread; read it
+ * primitive arrays, grown off the hot path only when a new address appears. The guest chooses the addresses, so
+ * the table holds the first {@link #TRACKED} of them and counts the exits at any other in one {@link #other()}
+ * bucket: a sweep over unbacked memory costs a fixed amount of VMM memory. One instance per vCPU thread; read it
  * after the vCPU has stopped.
  */
 final class AddressCounts {
+    /** Distinct addresses counted one by one: every register of a dozen virtio windows, with room to spare. */
+    static final int TRACKED = 1024;
+
     private long[] keys = new long[64];
     private long[] counts = new long[64];
     private boolean[] used = new boolean[64];
     private int size;
+    private long other;
 
     void increment(long address) {
         int mask = keys.length - 1;
-        int i = Long.hashCode(address * 0x9E3779B97F4A7C15L) & mask;
+        int i = slot(address, mask);
         while (used[i]) {
             if (keys[i] == address) {
                 counts[i]++;
@@ -24,12 +30,27 @@ final class AddressCounts {
             }
             i = (i + 1) & mask;
         }
+        if (size == TRACKED) {
+            other++;
+            return;
+        }
         used[i] = true;
         keys[i] = address;
         counts[i] = 1;
+        // At most half full (TRACKED * 2 slots at the end), so a probe always finds a free slot.
         if (++size * 2 > keys.length) {
             grow();
         }
+    }
+
+    /** Exits at addresses beyond the first {@link #TRACKED}. */
+    long other() {
+        return other;
+    }
+
+    /** Distinct addresses counted one by one. */
+    int tracked() {
+        return size;
     }
 
     void addTo(Map<Long, Long> totals) {
@@ -46,6 +67,10 @@ final class AddressCounts {
         return m;
     }
 
+    private static int slot(long address, int mask) {
+        return Long.hashCode(address * 0x9E3779B97F4A7C15L) & mask;
+    }
+
     private void grow() {
         long[] oldKeys = keys;
         long[] oldCounts = counts;
@@ -53,18 +78,16 @@ final class AddressCounts {
         keys = new long[oldKeys.length * 2];
         counts = new long[oldKeys.length * 2];
         used = new boolean[oldKeys.length * 2];
-        size = 0;
+        int mask = keys.length - 1;
         for (int i = 0; i < oldKeys.length; i++) {
             if (oldUsed[i]) {
-                int mask = keys.length - 1;
-                int j = Long.hashCode(oldKeys[i] * 0x9E3779B97F4A7C15L) & mask;
+                int j = slot(oldKeys[i], mask);
                 while (used[j]) {
                     j = (j + 1) & mask;
                 }
                 used[j] = true;
                 keys[j] = oldKeys[i];
                 counts[j] = oldCounts[i];
-                size++;
             }
         }
     }

@@ -3,10 +3,15 @@ package io.jkvm.core.vm;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 
 /**
  * Passes the guest console through and remembers a kernel panic line. With panic=-1 a panicking guest resets
  * through the same i8042 path as a clean power-off; this is how jkvm tells the two apart and exits non-zero.
+ *
+ * <p>The 8250 writes here from vCPU threads, virtio-console from the event loop thread: writes are synchronized,
+ * so that the match state sees each writer's bytes in order and one writer's chunk is not cut by another's. A
+ * chunk goes out in one write, not byte by byte.
  */
 final class PanicWatch extends OutputStream {
     private static final byte[] MARK = "Kernel panic - not syncing".getBytes(StandardCharsets.US_ASCII);
@@ -22,13 +27,22 @@ final class PanicWatch extends OutputStream {
     }
 
     @Override
-    public void write(int b) throws IOException {
+    public synchronized void write(int b) throws IOException {
+        watch(b & 0xff); // first: a console that went away must not hide a panic
         out.write(b);
-        watch(b & 0xff);
     }
 
     @Override
-    public void flush() throws IOException {
+    public synchronized void write(byte[] b, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        for (int i = off; i < off + len; i++) {
+            watch(b[i] & 0xff);
+        }
+        out.write(b, off, len);
+    }
+
+    @Override
+    public synchronized void flush() throws IOException {
         out.flush();
     }
 

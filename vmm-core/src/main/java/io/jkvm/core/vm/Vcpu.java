@@ -11,6 +11,8 @@ import io.jkvm.core.kvm.VcpuFd;
 /**
  * One vCPU's KVM_RUN loop on its own platform thread. Port I/O and MMIO exits go to the buses on this thread; an
  * exit that ends the VM (reset, shutdown, entry failure, internal error) is reported once through {@link VmStop}.
+ * So is anything thrown on this thread, an Error included: a vCPU thread that ended silently would leave
+ * {@link VmStop} waiting forever.
  */
 final class Vcpu implements Runnable {
     private static final int EAGAIN = 11;
@@ -20,12 +22,15 @@ final class Vcpu implements Runnable {
     private final IoBus mmio;
     private final VmStop stop;
     final ExitCounters counters = new ExitCounters();
+    /** Made in advance: when the heap is exhausted, describing the failure may itself fail. */
+    private final VmExit died;
 
     Vcpu(VcpuFd fd, IoBus pio, IoBus mmio, VmStop stop) {
         this.fd = fd;
         this.pio = pio;
         this.mmio = mmio;
         this.stop = stop;
+        this.died = VmExit.failed("vCPU " + fd.id() + ": its thread failed");
     }
 
     VcpuFd fd() {
@@ -35,6 +40,7 @@ final class Vcpu implements Runnable {
     Thread start() {
         Thread t = new Thread(this, "vcpu" + fd.id());
         t.setDaemon(true); // a vCPU halted in KVM_RUN must never keep the process alive
+        t.setUncaughtExceptionHandler((thread, e) -> stop.stop(died));
         t.start();
         return t;
     }
@@ -78,8 +84,16 @@ final class Vcpu implements Runnable {
                         break;
                 }
             }
-        } catch (RuntimeException e) {
-            stop.stop(VmExit.failed("vCPU " + fd.id() + ": " + e.getMessage()));
+        } catch (Throwable e) {
+            failed(e);
+        }
+    }
+
+    private void failed(Throwable e) {
+        try {
+            stop.stop(VmExit.failed("vCPU " + fd.id() + ": " + Failures.describe(e)));
+        } catch (Throwable again) {
+            stop.stop(died);
         }
     }
 

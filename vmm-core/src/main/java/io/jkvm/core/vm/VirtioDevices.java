@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * The VM's virtio-mmio devices: each gets a 4 KiB window in the MMIO hole and an IOAPIC pin (in the order of
@@ -43,10 +44,15 @@ final class VirtioDevices implements AutoCloseable {
         this.registers = registers;
     }
 
-    static VirtioDevices create(VmConfig config, VmFd vm, GuestMemory memory, IoBus mmio, OutputStream consoleOut) {
+    /** onLoopFailure hears of anything thrown on the event loop thread. */
+    static VirtioDevices create(VmConfig config, VmFd vm, GuestMemory memory, IoBus mmio, OutputStream consoleOut,
+            Consumer<Throwable> onLoopFailure) {
         VirtioDevices d = new VirtioDevices(config.virtioDeviceCount() == 0 ? null : new EventLoop("jkvm-virtio"),
                 config.registers());
         try {
+            if (d.loop != null) {
+                d.loop.onFailure(onLoopFailure);
+            }
             DoorbellRegistrar doorbells = config.notifyMode() == VmConfig.Notify.IOEVENTFD
                     ? new IoEventFdDoorbells(vm) : DoorbellRegistrar.EXIT;
             if (config.registers() == VmConfig.Registers.MEMORY && config.virtioDeviceCount() > 0

@@ -67,7 +67,7 @@ public final class Vm implements AutoCloseable {
             pio.add(SERIAL_PORT, 8, "serial", serial);
             pio.add(I8042.BASE, I8042.LENGTH, "i8042", new I8042(this::reset));
             pio.add(CmosRtc.BASE, CmosRtc.LENGTH, "rtc", new CmosRtc());
-            devices = VirtioDevices.create(config, vm, ram.memory(), mmio, console);
+            devices = VirtioDevices.create(config, vm, ram.memory(), mmio, console, this::loopFailed);
 
             KvmCpuid2 cpuid = kvm.supportedCpuid();
             for (int i = 0; i < config.cpus(); i++) {
@@ -115,14 +115,37 @@ public final class Vm implements AutoCloseable {
         return serial.receive(b);
     }
 
-    /** Counters of the virtio transports and devices. */
+    /**
+     * Counters of the buses (accesses no device claims, exits at addresses beyond the per-address tables), the
+     * virtio transports and the devices.
+     */
     public Map<String, Long> deviceMetrics() {
-        return devices == null ? Map.of() : devices.metrics();
+        Map<String, Long> m = new TreeMap<>();
+        for (IoBus bus : List.of(pio, mmio)) {
+            m.put(bus.name() + ".unclaimed_reads", bus.unclaimedReads());
+            m.put(bus.name() + ".unclaimed_writes_dropped", bus.unclaimedWrites());
+        }
+        long pioOther = 0;
+        long mmioOther = 0;
+        for (Vcpu v : vcpus) {
+            pioOther += v.counters.pio.other();
+            mmioOther += v.counters.mmio.other();
+        }
+        m.put("pio.exits_at_untracked_ports", pioOther);
+        m.put("mmio.exits_at_untracked_addresses", mmioOther);
+        if (devices != null) {
+            m.putAll(devices.metrics());
+        }
+        return m;
     }
 
     /** Ends the VM from outside (e.g. the console escape). */
     public void stop(VmExit exit) {
         stop.stop(exit);
+    }
+
+    private void loopFailed(Throwable t) {
+        stop.stop(VmExit.failed("virtio event loop: " + Failures.describe(t)));
     }
 
     private void reset() {

@@ -75,6 +75,23 @@ class KvmRunTest {
         assertEquals("KVM_EXIT_MMIO read 0xd0000010 len 2 data 0xcdef", run.describe());
     }
 
+    /** A page-crossing access arrives in pieces of any length from 1 to 8 (arch/x86/kvm/x86.c). */
+    @Test
+    void mmioDataOfEveryLengthFromOneToEight() {
+        page.setInt(8, KvmExit.MMIO);
+        page.setLong(32, 0xd0000ffdL);
+        for (int len = 1; len <= 8; len++) {
+            page.setInt(48, len);
+            page.setLong(40, 0x8877665544332211L);
+            long mask = len == 8 ? -1L : (1L << (8 * len)) - 1;
+            assertEquals(0x8877665544332211L & mask, run.mmioData(), "load, len " + len);
+
+            page.setLong(40, 0);
+            run.setMmioData(0x0102030405060708L);
+            assertEquals(0x0102030405060708L & mask, page.getLong(40), "store writes only len bytes, len " + len);
+        }
+    }
+
     @Test
     void failureUnions() {
         page.setInt(8, KvmExit.FAIL_ENTRY);
