@@ -1,13 +1,12 @@
 package io.jkvm.devices.blk;
 
+import io.jkvm.devices.log.RateLimitedLog;
 import io.jkvm.devices.memory.GuestMemory;
-import io.jkvm.devices.virtio.ConfigSpace;
 import io.jkvm.devices.virtio.DescriptorChain;
 import io.jkvm.devices.virtio.DeviceContext;
-import io.jkvm.devices.virtio.VirtioDevice;
+import io.jkvm.devices.virtio.VirtioDeviceBase;
 import io.jkvm.devices.virtio.VirtioFeatures;
 import io.jkvm.devices.virtio.Virtqueue;
-import io.jkvm.devices.virtio.VirtqueueException;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -31,7 +30,7 @@ import java.nio.file.StandardOpenOption;
  * when completed). The image is locked while open (exclusive for read-write, shared for read-only), so two VMs cannot
  * write one disk.
  */
-public final class VirtioBlock implements VirtioDevice, AutoCloseable {
+public final class VirtioBlock extends VirtioDeviceBase implements AutoCloseable {
     public static final int DEVICE_TYPE = 2;
     /** 5.2.3 feature bits. */
     public static final int F_SEG_MAX = 2;
@@ -40,6 +39,13 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
     public static final int F_FLUSH = 9;
     public static final int REQUEST_QUEUE = 0;
     public static final int QUEUE_SIZE = 256;
+    /**
+     * Data segments per request (5.2.4 seg_max); header and status take one descriptor each. Linux's virtio_blk
+     * builds requests of up to seg_max + 2 descriptors whatever ring size it ends up with (vring_create_virtqueue
+     * halves the ring when allocation fails), in an indirect table when the ring is smaller: such a request fits the
+     * largest ring directly and an indirect table (up to {@link Virtqueue#MAX_INDIRECT_ENTRIES}) at every size.
+     */
+    public static final int SEG_MAX = QUEUE_SIZE - 2;
 
     private static final System.Logger LOG = System.getLogger(VirtioBlock.class.getName());
 
@@ -49,26 +55,29 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
     private final boolean readOnly;
     private final long capacitySectors;
     private final byte[] id;
-    private final ConfigSpace config = new ConfigSpace(60);
     private final BlockMetrics metrics = new BlockMetrics();
     private final BlockRequest request = new BlockRequest();
     private final byte[] statusByte = new byte[1];
-    private DeviceContext context;
+    /** A guest can make every request fail (a truncated or failing image): one line per reason and interval. */
+    private final RateLimitedLog warnings;
     private boolean writeThrough;
 
     private VirtioBlock(Path path, FileChannel channel, FileLock lock, boolean readOnly, long capacitySectors,
                         byte[] id) {
+        super(DEVICE_TYPE, "virtio-blk", 60, QUEUE_SIZE); // 5.2.4 struct virtio_blk_config is 60 bytes
         this.path = path;
         this.channel = channel;
         this.lock = lock;
         this.readOnly = readOnly;
         this.capacitySectors = capacitySectors;
         this.id = id;
+        this.warnings = new RateLimitedLog(LOG, path.toString());
         // 5.2.4 struct virtio_blk_config.
         config.putLong(0, capacitySectors);
-        config.putInt(12, QUEUE_SIZE - 2); // seg_max: header and status take one descriptor each
+        config.putInt(12, SEG_MAX);
         config.putInt(20, BlockRequest.SECTOR_SIZE); // blk_size
         config.putShort(34, 1); // num_queues (read only with VIRTIO_BLK_F_MQ)
+        serve(REQUEST_QUEUE, this::execute);
     }
 
     /** Opens image with the file name (first 20 bytes) as the device ID string. */
@@ -148,50 +157,15 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
     }
 
     @Override
-    public int deviceType() {
-        return DEVICE_TYPE;
-    }
-
-    @Override
-    public String name() {
-        return "virtio-blk";
-    }
-
-    @Override
     public long deviceFeatures() {
         long f = VirtioFeatures.bit(F_SEG_MAX) | VirtioFeatures.bit(F_BLK_SIZE) | VirtioFeatures.bit(F_FLUSH);
         return readOnly ? f | VirtioFeatures.bit(F_RO) : f;
     }
 
     @Override
-    public int queueCount() {
-        return 1;
-    }
-
-    @Override
-    public int queueMaxSize(int index) {
-        return QUEUE_SIZE;
-    }
-
-    @Override
-    public void readConfig(int offset, byte[] data, int length) {
-        config.read(offset, data, length);
-    }
-
-    @Override
-    public void writeConfig(int offset, byte[] data, int length) {
-        // Nothing writable: writeback needs VIRTIO_BLK_F_CONFIG_WCE, which is not offered.
-    }
-
-    @Override
     public void activate(DeviceContext ctx) {
-        context = ctx;
         writeThrough = !ctx.hasFeature(F_FLUSH);
-    }
-
-    @Override
-    public void reset() {
-        context = null;
+        super.activate(ctx);
     }
 
     @Override
@@ -199,23 +173,8 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
         return metrics;
     }
 
-    @Override
-    public void process(int queueIndex) throws VirtqueueException {
-        Virtqueue q = context.queue(REQUEST_QUEUE);
-        if (queueIndex != REQUEST_QUEUE || q == null) {
-            return;
-        }
-        do {
-            q.disableNotification();
-            DescriptorChain chain;
-            while ((chain = q.pop()) != null) {
-                q.addUsed(chain.head(), execute(chain));
-            }
-        } while (q.enableNotification());
-    }
-
     /** Runs one request; returns the used length (bytes written into the chain, status included). */
-    private int execute(DescriptorChain chain) {
+    private long execute(DescriptorChain chain) {
         try {
             request.parse(chain, capacitySectors);
         } catch (BlockRequestException e) {
@@ -302,8 +261,7 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
 
     private int ioError(String what, IOException e) {
         metrics.ioErrors.inc();
-        LOG.log(System.Logger.Level.WARNING, String.format("%s: %s at sector %d failed: %s", path, what,
-                request.sector(), e));
+        warnings.warn(what + " failed", String.format("at sector %s: %s", Long.toUnsignedString(request.sector()), e));
         return BlockRequest.S_IOERR;
     }
 
@@ -363,6 +321,7 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
     /** Releases the image lock and closes the file. */
     @Override
     public void close() throws IOException {
+        warnings.flush();
         try {
             if (lock.isValid()) {
                 lock.release();

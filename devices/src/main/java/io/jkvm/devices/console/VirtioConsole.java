@@ -1,10 +1,9 @@
 package io.jkvm.devices.console;
 
-import io.jkvm.devices.virtio.ConfigSpace;
+import io.jkvm.devices.virtio.ChainHandler;
 import io.jkvm.devices.virtio.DescriptorChain;
 import io.jkvm.devices.virtio.DeviceContext;
-import io.jkvm.devices.virtio.VirtioDevice;
-import io.jkvm.devices.virtio.Virtqueue;
+import io.jkvm.devices.virtio.VirtioDeviceBase;
 import io.jkvm.devices.virtio.VirtqueueException;
 
 import java.io.IOException;
@@ -21,65 +20,43 @@ import java.io.OutputStream;
  * driver has posted. Bytes wait in the buffer while the driver has posted none; when it is full, new bytes are
  * dropped and counted (blocking the pump would also block its Ctrl-A x handling).
  */
-public final class VirtioConsole implements VirtioDevice {
+public final class VirtioConsole extends VirtioDeviceBase {
     public static final int DEVICE_TYPE = 3;
     public static final int RECEIVEQ = 0;
     public static final int TRANSMITQ = 1;
     public static final int QUEUE_SIZE = 256;
     /** Host-side input kept while the guest is not reading. */
     public static final int INPUT_CAPACITY = 64 * 1024;
+    /**
+     * What the port buffers of one transmit chain; the rest of a longer chain is dropped and counted. Linux never
+     * sends more in one buffer (drivers/char/virtio_console.c, port_fops_write caps a write at 32 KiB), while a
+     * hostile chain may name all of RAM many times over and would hold the loop copying it.
+     */
+    public static final int TX_CHAIN_LIMIT = 32 * 1024;
 
     private final OutputStream out;
     private final ConsoleMetrics metrics = new ConsoleMetrics();
-    private final ConfigSpace config = new ConfigSpace(12);
-    private final byte[] txBuffer = new byte[4096];
+    private final byte[] txBuffer = new byte[TX_CHAIN_LIMIT];
 
     private final Object inputLock = new Object();
     private final byte[] input = new byte[INPUT_CAPACITY];
     private int inputHead;
     private int inputCount;
     private boolean kickPending;
-    private DeviceContext context; // guarded by inputLock
+    private DeviceContext kickContext; // guarded by inputLock
 
     public VirtioConsole(OutputStream out) {
-        this.out = out;
         // 5.3.4 struct virtio_console_config: cols, rows (unused without F_SIZE), max_nr_ports, emerg_wr.
+        super(DEVICE_TYPE, "virtio-console", 12, QUEUE_SIZE, QUEUE_SIZE);
+        this.out = out;
         config.putInt(4, 1);
-    }
-
-    @Override
-    public int deviceType() {
-        return DEVICE_TYPE;
-    }
-
-    @Override
-    public String name() {
-        return "virtio-console";
+        serve(RECEIVEQ, new Receiver());
+        serve(TRANSMITQ, new Transmitter());
     }
 
     @Override
     public long deviceFeatures() {
         return 0;
-    }
-
-    @Override
-    public int queueCount() {
-        return 2;
-    }
-
-    @Override
-    public int queueMaxSize(int index) {
-        return QUEUE_SIZE;
-    }
-
-    @Override
-    public void readConfig(int offset, byte[] data, int length) {
-        config.read(offset, data, length);
-    }
-
-    @Override
-    public void writeConfig(int offset, byte[] data, int length) {
-        // emerg_wr needs VIRTIO_CONSOLE_F_EMERG_WRITE, which is not offered.
     }
 
     @Override
@@ -125,11 +102,11 @@ public final class VirtioConsole implements VirtioDevice {
 
     /** With inputLock held: the context to kick, unless a kick is already on its way or no driver is there. */
     private DeviceContext claimKick() {
-        if (context == null || kickPending) {
+        if (kickContext == null || kickPending) {
             return null;
         }
         kickPending = true;
-        return context;
+        return kickContext;
     }
 
     /** Bytes offered but not yet given to the guest. */
@@ -159,9 +136,10 @@ public final class VirtioConsole implements VirtioDevice {
 
     @Override
     public void activate(DeviceContext ctx) {
+        super.activate(ctx);
         boolean pending;
         synchronized (inputLock) {
-            context = ctx;
+            kickContext = ctx;
             pending = inputCount > 0;
             kickPending = pending;
         }
@@ -173,53 +151,50 @@ public final class VirtioConsole implements VirtioDevice {
     @Override
     public void reset() {
         synchronized (inputLock) {
-            context = null;
+            kickContext = null;
             kickPending = false;
         }
+        super.reset();
     }
 
     @Override
     public void process(int queueIndex) throws VirtqueueException {
-        DeviceContext ctx;
-        synchronized (inputLock) {
-            ctx = context;
+        if (queueIndex == RECEIVEQ) {
+            synchronized (inputLock) {
+                kickPending = false; // input from now on kicks again
+            }
         }
-        if (ctx == null) {
-            return;
-        }
-        Virtqueue q = ctx.queue(queueIndex);
-        if (q == null) {
-            return;
-        }
-        if (queueIndex == TRANSMITQ) {
-            transmit(q);
-        } else if (queueIndex == RECEIVEQ) {
-            receive(q);
-        }
+        super.process(queueIndex);
     }
 
-    private void transmit(Virtqueue q) throws VirtqueueException {
-        boolean wrote = false;
-        do {
-            q.disableNotification();
-            DescriptorChain chain;
-            while ((chain = q.pop()) != null) {
-                long len = chain.readableLength();
-                for (long done = 0; done < len; ) {
-                    int n = chain.read(done, txBuffer, 0, txBuffer.length);
-                    write(txBuffer, n);
-                    done += n;
-                }
-                metrics.txBytes.add(len);
-                wrote |= len > 0;
-                q.addUsed(chain.head(), 0); // 5.3.6: nothing written into transmit buffers
+    /** transmitq: the guest's output, copied to the stream; nothing is written into transmit buffers (5.3.6). */
+    private final class Transmitter implements ChainHandler {
+        private boolean wrote;
+
+        @Override
+        public long handle(DescriptorChain chain) {
+            long len = chain.readableLength();
+            int n = chain.read(0, txBuffer, 0, (int) Math.min(len, TX_CHAIN_LIMIT));
+            if (n > 0) {
+                write(txBuffer, n);
+                wrote = true;
             }
-        } while (q.enableNotification());
-        if (wrote) {
-            try {
-                out.flush();
-            } catch (IOException e) {
-                metrics.txErrors.inc();
+            metrics.txBytes.add(n);
+            if (len > n) {
+                metrics.txDropped.add(len - n);
+            }
+            return 0;
+        }
+
+        @Override
+        public void batchDone() {
+            if (wrote) {
+                wrote = false;
+                try {
+                    out.flush();
+                } catch (IOException e) {
+                    metrics.txErrors.inc();
+                }
             }
         }
     }
@@ -232,21 +207,19 @@ public final class VirtioConsole implements VirtioDevice {
         }
     }
 
-    private void receive(Virtqueue q) throws VirtqueueException {
-        synchronized (inputLock) {
-            kickPending = false; // input from now on kicks again
+    /**
+     * receiveq: pending input into the driver's receive buffers. With no input left it takes no more chains, and
+     * notifications are enabled again so that a driver adding buffers wakes it while input waits.
+     */
+    private final class Receiver implements ChainHandler {
+        @Override
+        public boolean ready() {
+            return pendingInput() > 0;
         }
-        while (true) {
-            q.disableNotification();
-            DescriptorChain chain;
-            while (pendingInput() > 0 && (chain = q.pop()) != null) {
-                q.addUsed(chain.head(), fill(chain));
-            }
-            // Re-arm notifications so that a driver adding receive buffers wakes us while input waits.
-            boolean more = q.enableNotification();
-            if (!more || pendingInput() == 0) {
-                return;
-            }
+
+        @Override
+        public long handle(DescriptorChain chain) {
+            return fill(chain);
         }
     }
 

@@ -1,10 +1,7 @@
 package io.jkvm.devices.rng;
 
 import io.jkvm.devices.virtio.DescriptorChain;
-import io.jkvm.devices.virtio.DeviceContext;
-import io.jkvm.devices.virtio.VirtioDevice;
-import io.jkvm.devices.virtio.Virtqueue;
-import io.jkvm.devices.virtio.VirtqueueException;
+import io.jkvm.devices.virtio.VirtioDeviceBase;
 
 import java.security.SecureRandom;
 
@@ -12,7 +9,7 @@ import java.security.SecureRandom;
  * virtio-rng (virtio 1.2, 5.4 "Entropy Device"): one request queue; the device fills each device-writable buffer with
  * random bytes from the host's {@link SecureRandom} (NativePRNG: /dev/urandom on Linux).
  */
-public final class VirtioRng implements VirtioDevice {
+public final class VirtioRng extends VirtioDeviceBase {
     public static final int DEVICE_TYPE = 4;
     public static final int REQUEST_QUEUE = 0;
     /**
@@ -28,24 +25,15 @@ public final class VirtioRng implements VirtioDevice {
     /** Random bytes generated ahead; each is handed out once. Avoids a SecureRandom call per small request. */
     private final byte[] pool = new byte[4096];
     private int poolUsed = pool.length;
-    private DeviceContext context;
 
     public VirtioRng() {
         this(new SecureRandom());
     }
 
     public VirtioRng(SecureRandom random) {
+        super(DEVICE_TYPE, "virtio-rng", 0, QUEUE_SIZE); // 5.4.4: no configuration
         this.random = random;
-    }
-
-    @Override
-    public int deviceType() {
-        return DEVICE_TYPE;
-    }
-
-    @Override
-    public String name() {
-        return "virtio-rng";
+        serve(REQUEST_QUEUE, this::fill);
     }
 
     @Override
@@ -53,46 +41,7 @@ public final class VirtioRng implements VirtioDevice {
         return 0;
     }
 
-    @Override
-    public int queueCount() {
-        return 1;
-    }
-
-    @Override
-    public int queueMaxSize(int index) {
-        return QUEUE_SIZE;
-    }
-
-    @Override
-    public void readConfig(int offset, byte[] data, int length) {
-        java.util.Arrays.fill(data, 0, length, (byte) 0); // 5.4.4: no configuration
-    }
-
-    @Override
-    public void writeConfig(int offset, byte[] data, int length) {
-    }
-
-    @Override
-    public void activate(DeviceContext ctx) {
-        this.context = ctx;
-    }
-
-    @Override
-    public void process(int queueIndex) throws VirtqueueException {
-        Virtqueue q = context.queue(REQUEST_QUEUE);
-        if (queueIndex != REQUEST_QUEUE || q == null) {
-            return;
-        }
-        do {
-            q.disableNotification();
-            DescriptorChain chain;
-            while ((chain = q.pop()) != null) {
-                q.addUsed(chain.head(), fill(chain));
-            }
-        } while (q.enableNotification());
-    }
-
-    private int fill(DescriptorChain chain) {
+    private long fill(DescriptorChain chain) {
         metrics.requests.inc();
         long want = Math.min(chain.writableLength(), MAX_BYTES_PER_REQUEST);
         if (want == 0) {
@@ -112,11 +61,6 @@ public final class VirtioRng implements VirtioDevice {
         }
         metrics.bytes.add(done);
         return done;
-    }
-
-    @Override
-    public void reset() {
-        context = null;
     }
 
     @Override

@@ -12,16 +12,19 @@ import io.jkvm.devices.memory.GuestMemory;
  */
 public final class DescriptorChain {
     private final GuestMemory memory;
-    private final long[] addr;
-    private final int[] len;
+    private final int maxCount;
+    private long[] addr;
+    private int[] len;
     private int count;
     private int head;
     private int firstWritable;
     private long readableLength;
     private long writableLength;
 
-    DescriptorChain(GuestMemory memory, int capacity) {
+    /** Room for capacity buffers at first, growing (once, kept for reuse) up to maxCount. */
+    DescriptorChain(GuestMemory memory, int capacity, int maxCount) {
         this.memory = memory;
+        this.maxCount = maxCount;
         this.addr = new long[capacity];
         this.len = new int[capacity];
     }
@@ -34,8 +37,13 @@ public final class DescriptorChain {
         writableLength = 0;
     }
 
-    /** Appends a buffer; the caller checked bounds and ordering and that there is room. */
+    /** Appends a buffer; the caller checked bounds and ordering, and keeps the count within maxCount. */
     void add(long address, int length, boolean writable) {
+        if (count == addr.length) {
+            int n = (int) Math.min(2L * addr.length, maxCount);
+            addr = java.util.Arrays.copyOf(addr, n);
+            len = java.util.Arrays.copyOf(len, n);
+        }
         if (writable) {
             if (firstWritable < 0) {
                 firstWritable = count;
@@ -91,6 +99,11 @@ public final class DescriptorChain {
 
     public long writableLength() {
         return writableLength;
+    }
+
+    /** Bytes in all buffers; at most {@link Virtqueue#MAX_CHAIN_BYTES}. */
+    public long totalLength() {
+        return readableLength + writableLength;
     }
 
     /**

@@ -4,10 +4,13 @@ import io.jkvm.devices.bus.BusDevice;
 import io.jkvm.devices.event.EventFd;
 import io.jkvm.devices.event.EventLoop;
 import io.jkvm.devices.irq.IrqLine;
+import io.jkvm.devices.log.RateLimitedLog;
 import io.jkvm.devices.memory.GuestMemory;
 
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntBinaryOperator;
 
 import static io.jkvm.devices.virtio.DeviceStatus.ACKNOWLEDGE;
@@ -29,7 +32,8 @@ import static io.jkvm.devices.virtio.DeviceStatus.FEATURES_OK;
  *
  * <p>Threading: one lock serialises register accesses, queue processing and device callbacks. InterruptStatus and
  * InterruptACK bypass it (an atomic), so a vCPU in the interrupt handler does not wait for a long disk request.
- * Nothing the guest writes makes a method of this class throw.
+ * One wake-up serves a bounded amount of work ({@link QueueDrain}), and {@link #close} waits a bounded time for the
+ * lock. Nothing the guest writes makes a method of this class throw, and its warnings are rate-limited.
  */
 public final class MmioTransport implements BusDevice, AutoCloseable {
     /** Size of the register window (what the kernel command line calls 4K). */
@@ -51,6 +55,8 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             MmioRegister.QUEUE_RESET};
     /** Configuration space mirrored: more than any of our devices has (virtio-blk's is the largest, 60 bytes). */
     private static final int CONFIG_MIRROR_BYTES = 256;
+    /** How long {@link #close} waits for a request in progress before it gives up on the device. */
+    static final long CLOSE_WAIT_MILLIS = 2000;
     private static final int STATUS_BITS = ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK | DEVICE_NEEDS_RESET | FAILED;
 
     private final VirtioDevice device;
@@ -60,13 +66,15 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
     private final DoorbellRegistrar registrar;
     private final EventLoop loop;
     private final String label;
+    /** Every warning a guest can trigger goes through here (a guest repeating a bad write must not flood logs). */
+    private final RateLimitedLog warnings;
     private final long offeredFeatures;
     private final Virtqueue[] queues;
     private final Doorbell[] doorbells;
     private final Runnable[] kickTasks;
     private final VirtioMetrics metrics = new VirtioMetrics();
     private final AtomicInteger interruptStatus = new AtomicInteger();
-    private final Object lock = new Object();
+    private final ReentrantLock lock = new ReentrantLock();
     private final byte[] configScratch = new byte[8];
     private final byte[] pageConfig = new byte[CONFIG_MIRROR_BYTES];
 
@@ -78,6 +86,8 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
     private int configGeneration;
     private Context active;
     private volatile String lastError;
+    /** Set by {@link #close}: no request starts after it, whatever holds the lock. */
+    private volatile boolean closed;
     /** The register page the guest reads instead of exiting, or null (see {@link #mirrorRegisters}). */
     private GuestMemory page;
     private EventLoop.Subscription ackSubscription;
@@ -92,6 +102,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         this.registrar = registrar;
         this.loop = loop;
         this.label = String.format("%s@0x%x", device.name(), base);
+        this.warnings = new RateLimitedLog(LOG, label);
         this.offeredFeatures = device.deviceFeatures() | VirtioFeatures.TRANSPORT;
         int n = device.queueCount();
         this.queues = new Virtqueue[n];
@@ -101,8 +112,11 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             queues[i] = new Virtqueue(memory, i, device.queueMaxSize(i));
             int index = i;
             kickTasks[i] = () -> {
-                synchronized (lock) {
+                lock.lock();
+                try {
                     processQueue(index);
+                } finally {
+                    lock.unlock();
                 }
             };
         }
@@ -127,8 +141,11 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
 
     /** The device status register. */
     public int status() {
-        synchronized (lock) {
+        lock.lock();
+        try {
             return status;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -148,8 +165,11 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
 
     /** Feature bits the driver wrote (accepted once FEATURES_OK is set). */
     public long driverFeatures() {
-        synchronized (lock) {
+        lock.lock();
+        try {
             return driverFeatures;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -167,20 +187,26 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         if (page.size() < WINDOW_SIZE) {
             throw new IllegalArgumentException("the register page must cover the 4 KiB window");
         }
-        synchronized (lock) {
+        lock.lock();
+        try {
             this.page = page;
             renderRegisters();
             EventFd fd = EventFd.create();
             ackSubscription = loop.subscribe(fd, () -> metrics.ackWakeups.inc());
             ackInKvm = offer(ackAddress(), INT_USED_BUFFER, fd, "InterruptACK");
+        } finally {
+            lock.unlock();
         }
     }
 
     /** Whether queue index's notifications currently go to an ioeventfd rather than exiting. */
     public boolean doorbellInKvm(int index) {
-        synchronized (lock) {
+        lock.lock();
+        try {
             Doorbell d = index >= 0 && index < doorbells.length ? doorbells[index] : null;
             return d != null && d.inKvm;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -198,8 +224,11 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         if (r == MmioRegister.INTERRUPT_STATUS) {
             return Integer.toUnsignedLong(interruptStatus.get());
         }
-        synchronized (lock) {
+        lock.lock();
+        try {
             return Integer.toUnsignedLong(readRegister(r));
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -254,22 +283,31 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             case QUEUE_NOTIFY:
                 // Without VIRTIO_F_NOTIFICATION_DATA the value is the queue index (4.2.2).
                 metrics.exitNotifications.inc();
-                synchronized (lock) {
+                lock.lock();
+                try {
                     processQueue(v);
+                } finally {
+                    lock.unlock();
                 }
                 return;
             case INTERRUPT_ACK:
                 interruptStatus.accumulateAndGet(v, CLEAR);
                 if (page != null) {
-                    synchronized (lock) {
+                    lock.lock();
+                    try {
                         renderInterruptStatus();
+                    } finally {
+                        lock.unlock();
                     }
                 }
                 return;
             default:
-                synchronized (lock) {
+                lock.lock();
+                try {
                     writeRegister(r, v);
                     renderRegisters();
+                } finally {
+                    lock.unlock();
                 }
         }
     }
@@ -397,7 +435,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             String why = q.validate();
             if (why != null) {
                 metrics.badQueueConfigs.inc();
-                needsReset("queue " + q.index() + ": " + why);
+                needsReset("bad queue layout", "queue " + q.index() + ": " + why, null);
                 return;
             }
             q.setReady(true);
@@ -426,7 +464,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         int added = v & ~status & ~DEVICE_NEEDS_RESET; // DEVICE_NEEDS_RESET belongs to the device
         if ((added & FAILED) != 0) {
             status |= FAILED;
-            LOG.log(System.Logger.Level.WARNING, label + ": the driver gave up on the device (FAILED)");
+            warnings.warn("FAILED", "the driver gave up on the device");
         }
         if ((added & ACKNOWLEDGE) != 0) {
             status |= ACKNOWLEDGE;
@@ -456,7 +494,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
 
     private void badStatus(String why) {
         metrics.badStatusWrites.inc();
-        LOG.log(System.Logger.Level.WARNING, label + ": status write ignored: " + why);
+        warnings.warn("status write ignored", why);
     }
 
     /** 3.1.1 step 5 and 4.2.3.1: FEATURES_OK sticks only for a subset of the offer that includes VERSION_1. */
@@ -464,8 +502,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         long unknown = driverFeatures & ~offeredFeatures;
         if (unknown != 0 || !VirtioFeatures.has(driverFeatures, VirtioFeatures.VERSION_1)) {
             metrics.featuresRefused.inc();
-            LOG.log(System.Logger.Level.WARNING, String.format(
-                    "%s: FEATURES_OK refused: driver features 0x%x %s", label, driverFeatures,
+            warnings.warn("FEATURES_OK refused", String.format("driver features 0x%x %s", driverFeatures,
                     unknown != 0 ? String.format("include bits 0x%x not offered", unknown) : "lack VERSION_1"));
             return;
         }
@@ -485,7 +522,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             device.activate(ctx);
         } catch (RuntimeException e) {
             metrics.deviceErrors.inc();
-            needsReset("activation failed: " + e);
+            needsReset("activation failed", e.toString(), e);
         }
     }
 
@@ -508,7 +545,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
                 device.reset();
             } catch (RuntimeException e) {
                 metrics.deviceErrors.inc();
-                LOG.log(System.Logger.Level.ERROR, label + ": reset failed", e);
+                warnings.log(System.Logger.Level.ERROR, "reset failed", e.toString(), e);
             }
         }
         for (int i = 0; i < queues.length; i++) {
@@ -522,7 +559,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         try {
             fd = EventFd.create();
         } catch (RuntimeException e) {
-            needsReset("queue " + index + ": cannot create an eventfd: " + e.getMessage());
+            needsReset("no eventfd", "queue " + index + ": cannot create an eventfd: " + e.getMessage(), null);
             return;
         }
         Doorbell d = new Doorbell(index);
@@ -545,7 +582,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         try {
             return registrar.register(address, datamatch, fd.fd());
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, label + ": " + what + " not registered, its writes will exit: "
+            warnings.warn("doorbell not registered", what + " not registered, its writes will exit: "
                     + e.getMessage());
             return false;
         }
@@ -558,7 +595,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             try {
                 registrar.unregister(address, datamatch, subscription.eventFd().fd());
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, label + ": " + what + " unregister: " + e.getMessage());
+                warnings.warn("doorbell not unregistered", what + " unregister: " + e.getMessage());
             }
         }
         subscription.cancel();
@@ -574,7 +611,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
 
     /** Serves queue index if the device is live; called with the lock held. */
     private void processQueue(int index) {
-        if (active == null || (status & (DEVICE_NEEDS_RESET | FAILED)) != 0
+        if (closed || active == null || (status & (DEVICE_NEEDS_RESET | FAILED)) != 0
                 || index < 0 || index >= queues.length || !queues[index].isStarted()) {
             return;
         }
@@ -582,11 +619,10 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             device.process(index);
         } catch (VirtqueueException e) {
             metrics.badDescriptors.inc();
-            needsReset(e.getMessage());
+            needsReset("bad descriptor chain (" + e.kind() + ")", e.getMessage(), null);
         } catch (RuntimeException e) {
             metrics.deviceErrors.inc();
-            LOG.log(System.Logger.Level.ERROR, label + ": queue " + index + " failed", e);
-            needsReset("queue " + index + ": " + e);
+            needsReset("device error", "queue " + index + ": " + e, e);
         } finally {
             signalUsedIfNeeded();
         }
@@ -619,18 +655,22 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         try {
             irq.trigger();
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, label + ": interrupt failed", e);
+            warnings.log(System.Logger.Level.ERROR, "interrupt failed", e.toString(), e);
         }
     }
 
-    /** 2.1.2: DEVICE_NEEDS_RESET, and a configuration change notification if the driver is live. */
-    private void needsReset(String reason) {
+    /**
+     * 2.1.2: DEVICE_NEEDS_RESET, and a configuration change notification if the driver is live. kind is the fixed
+     * reason the log counts by, detail what happened (the new {@link #lastError}).
+     */
+    private void needsReset(String kind, String detail, Throwable thrown) {
         if ((status & DEVICE_NEEDS_RESET) != 0) {
             return;
         }
-        lastError = reason;
+        lastError = detail;
         metrics.needsReset.inc();
-        LOG.log(System.Logger.Level.WARNING, label + ": DEVICE_NEEDS_RESET: " + reason);
+        warnings.log(thrown == null ? System.Logger.Level.WARNING : System.Logger.Level.ERROR,
+                "DEVICE_NEEDS_RESET, " + kind, detail, thrown);
         status |= DEVICE_NEEDS_RESET;
         renderRegisters();
         if ((status & DRIVER_OK) != 0) {
@@ -642,13 +682,16 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         if (!configAccess(offset, size)) {
             return 0;
         }
-        synchronized (lock) {
+        lock.lock();
+        try {
             device.readConfig(offset, configScratch, size);
             long v = 0;
             for (int i = 0; i < size; i++) {
                 v |= (configScratch[i] & 0xffL) << (8 * i);
             }
             return v;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -656,12 +699,15 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         if (!configAccess(offset, size)) {
             return;
         }
-        synchronized (lock) {
+        lock.lock();
+        try {
             for (int i = 0; i < size; i++) {
                 configScratch[i] = (byte) (value >>> (8 * i));
             }
             device.writeConfig(offset, configScratch, size);
             renderRegisters();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -673,16 +719,36 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         return true;
     }
 
-    /** Device reset and doorbells released; call before closing the event loop. */
+    /**
+     * Device reset and doorbells released; call before closing the event loop. A device stuck in a request (a
+     * backend that blocks) holds the lock: after {@link #CLOSE_WAIT_MILLIS} this gives up on it, so that stopping a
+     * VM never waits on a device; no request starts afterwards.
+     */
     @Override
     public void close() {
-        synchronized (lock) {
+        closed = true;
+        warnings.flush();
+        boolean locked;
+        try {
+            locked = lock.tryLock(CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            locked = false;
+        }
+        if (!locked) {
+            LOG.log(System.Logger.Level.WARNING, label + ": a request still runs after " + CLOSE_WAIT_MILLIS
+                    + " ms; closed without resetting the device");
+            return;
+        }
+        try {
             deactivate();
             status = 0;
             if (ackSubscription != null) {
                 withdraw(ackAddress(), INT_USED_BUFFER, ackSubscription, ackInKvm, "InterruptACK");
                 ackSubscription = null;
             }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -698,12 +764,15 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
 
         @Override
         public void run() {
-            synchronized (lock) {
+            lock.lock();
+            try {
                 if (doorbells[index] != this) {
                     return; // released after the event was queued
                 }
                 metrics.doorbellWakeups.inc();
                 processQueue(index);
+            } finally {
+                lock.unlock();
             }
         }
     }
@@ -724,11 +793,14 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
 
         @Override
         public Virtqueue queue(int index) {
-            synchronized (lock) {
+            lock.lock();
+            try {
                 if (active != this || index < 0 || index >= queues.length || !queues[index].isStarted()) {
                     return null;
                 }
                 return queues[index];
+            } finally {
+                lock.unlock();
             }
         }
 
@@ -746,7 +818,8 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
 
         @Override
         public void configChanged() {
-            synchronized (lock) {
+            lock.lock();
+            try {
                 if (active == this) {
                     configGeneration++;
                     renderRegisters();
@@ -754,15 +827,20 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
                         signalConfigChange();
                     }
                 }
+            } finally {
+                lock.unlock();
             }
         }
 
         @Override
         public void fail(String reason) {
-            synchronized (lock) {
+            lock.lock();
+            try {
                 if (active == this) {
-                    needsReset(reason);
+                    needsReset("device failed", reason, null);
                 }
+            } finally {
+                lock.unlock();
             }
         }
 

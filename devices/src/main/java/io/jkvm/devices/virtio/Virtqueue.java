@@ -25,6 +25,14 @@ public final class Virtqueue {
     public static final int USED_F_NO_NOTIFY = 1;
     /** 2.7: the largest queue size, the highest power of 2 that fits in 16 bits. */
     public static final int MAX_SIZE = 32768;
+    /** 2.7.5.2: no chain is longer than 2^32 bytes in total. */
+    public static final long MAX_CHAIN_BYTES = 1L << 32;
+    /**
+     * The most descriptors an indirect table may hold: as many as a 16-bit next field can name. A table's own
+     * length is its budget, not the queue size (rust-vmm's virtio-queue, QEMU's virtqueue_split_pop): Linux halves
+     * its ring when allocation fails but keeps building tables of seg_max + 2 entries.
+     */
+    public static final int MAX_INDIRECT_ENTRIES = 1 << 16;
 
     static final int DESCRIPTOR_SIZE = 16;
 
@@ -55,7 +63,7 @@ public final class Virtqueue {
         this.memory = memory;
         this.index = index;
         this.maxSize = maxSize;
-        this.chain = new DescriptorChain(memory, maxSize);
+        this.chain = new DescriptorChain(memory, maxSize, maxSize + MAX_INDIRECT_ENTRIES);
         reset();
     }
 
@@ -133,7 +141,8 @@ public final class Virtqueue {
 
     /**
      * Checks the driver's layout before the queue is made ready: a power-of-2 size no larger than the maximum, and
-     * each part aligned and wholly inside guest RAM (table in 2.7). Returns null when fine, else the reason.
+     * each part aligned, wholly inside guest RAM and apart from the other two (table in 2.7). Returns null when fine,
+     * else the reason.
      */
     String validate() {
         if (size < 1 || size > maxSize || Integer.bitCount(size) != 1) {
@@ -152,7 +161,21 @@ public final class Virtqueue {
         if (!memory.contains(usedRing, 6L + 8L * size)) {
             return String.format("used ring 0x%x+0x%x is outside guest RAM", usedRing, 6L + 8L * size);
         }
+        // The sizes of 2.7 count used_event and avail_event, which Linux's vring_size() always leaves room for. The
+        // device writes the used ring and reads the other two: where they overlap, its own writes change what it
+        // reads (a used->flags on avail->idx makes every notification re-check find "more" for ever).
+        if (overlap(descTable, 16L * size, availRing, 6L + 2L * size)
+                || overlap(descTable, 16L * size, usedRing, 6L + 8L * size)
+                || overlap(availRing, 6L + 2L * size, usedRing, 6L + 8L * size)) {
+            return String.format("rings overlap: desc 0x%x+0x%x, driver 0x%x+0x%x, device 0x%x+0x%x",
+                    descTable, 16L * size, availRing, 6L + 2L * size, usedRing, 6L + 8L * size);
+        }
         return null;
+    }
+
+    /** Whether [a, a+alen) and [b, b+blen) share a byte; both lie inside guest RAM, so nothing overflows. */
+    private static boolean overlap(long a, long alen, long b, long blen) {
+        return a < b + blen && b < a + alen;
     }
 
     void setReady(boolean r) {
@@ -210,7 +233,8 @@ public final class Virtqueue {
         long tableEntries = size;
         int i = head;
         boolean inIndirect = false;
-        // 2.7.5.3.1: no chain is longer than the queue size, so a longer walk can only be a loop.
+        // 2.7.5.3.1: no chain is longer than the queue size, so a longer walk can only be a loop. An indirect table
+        // starts a budget of its own length.
         int budget = size;
         while (true) {
             long d = table + (long) DESCRIPTOR_SIZE * i;
@@ -223,15 +247,21 @@ public final class Virtqueue {
                 checkIndirect(inIndirect, flags, addr, tableLen, i);
                 table = addr;
                 tableEntries = tableLen / DESCRIPTOR_SIZE;
+                budget = (int) tableEntries;
                 i = 0;
                 inIndirect = true;
                 continue;
             }
             if (budget-- == 0) {
                 throw new VirtqueueException(Kind.CHAIN_TOO_LONG, String.format(
-                        "queue %d: chain at head %d is longer than the queue size %d (a loop?)", index, head, size));
+                        "queue %d: chain at head %d is longer than the %s (%d descriptors; a loop?)", index, head,
+                        inIndirect ? "indirect table" : "queue size", tableEntries));
             }
             long length = Integer.toUnsignedLong(len);
+            if (length > MAX_CHAIN_BYTES - chain.totalLength()) {
+                throw new VirtqueueException(Kind.CHAIN_TOO_LARGE, String.format(
+                        "queue %d: chain at head %d is longer than 2^32 bytes", index, head));
+            }
             if (!memory.contains(addr, length)) {
                 throw new VirtqueueException(Kind.BUFFER_OUT_OF_RAM, String.format(
                         "queue %d: descriptor %d buffer 0x%x+0x%x is outside guest RAM", index, i, addr, length));
@@ -271,14 +301,24 @@ public final class Virtqueue {
             throw new VirtqueueException(Kind.INDIRECT_WITH_NEXT, String.format(
                     "queue %d: descriptor %d has both INDIRECT and NEXT", index, i));
         }
-        if (tableLen == 0 || tableLen % DESCRIPTOR_SIZE != 0) {
+        if (tableLen == 0 || tableLen % DESCRIPTOR_SIZE != 0 || tableLen > (long) DESCRIPTOR_SIZE * MAX_INDIRECT_ENTRIES) {
             throw new VirtqueueException(Kind.INDIRECT_BAD_LENGTH, String.format(
-                    "queue %d: indirect table length %d is not a non-zero multiple of 16", index, tableLen));
+                    "queue %d: indirect table length %d is not a non-zero multiple of 16 up to %d entries", index,
+                    tableLen, MAX_INDIRECT_ENTRIES));
         }
         if (!memory.contains(addr, tableLen)) {
             throw new VirtqueueException(Kind.INDIRECT_OUT_OF_RAM, String.format(
                     "queue %d: indirect table 0x%x+0x%x is outside guest RAM", index, addr, tableLen));
         }
+    }
+
+    /**
+     * Returns chain to the driver with len bytes written into its device-writable buffers. The used length is a
+     * le32 (2.7.8) and no more than the chain's writable part (2.7.8.2): a larger len is cut to that, never wrapped.
+     */
+    public void addUsed(DescriptorChain chain, long len) {
+        long used = Math.max(0, Math.min(len, Math.min(chain.writableLength(), 0xffff_ffffL)));
+        addUsed(chain.head(), (int) used);
     }
 
     /** Returns a chain to the driver: len is the number of bytes written into its device-writable buffers. */

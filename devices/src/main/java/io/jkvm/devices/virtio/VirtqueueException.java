@@ -11,6 +11,7 @@ public final class VirtqueueException extends Exception {
         HEAD_OUT_OF_RANGE,
         NEXT_OUT_OF_RANGE,
         CHAIN_TOO_LONG,
+        CHAIN_TOO_LARGE,
         BUFFER_OUT_OF_RAM,
         READABLE_AFTER_WRITABLE,
         INDIRECT_NOT_NEGOTIATED,

@@ -2,6 +2,7 @@ package io.jkvm.devices.blk;
 
 import io.jkvm.devices.event.EventLoop;
 import io.jkvm.devices.memory.GuestMemory;
+import io.jkvm.devices.testing.CapturedLog;
 import io.jkvm.devices.testing.CountingIrq;
 import io.jkvm.devices.testing.DriverQueue;
 import io.jkvm.devices.testing.DriverQueue.Buf;
@@ -257,6 +258,25 @@ class VirtioBlockTest {
     }
 
     @Test
+    void failingRequestsAreCountedEveryTimeAndLoggedOnce() throws IOException {
+        attach(false);
+        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+            f.setLength(8 * 512);
+        }
+        try (CapturedLog log = new CapturedLog(VirtioBlock.class)) {
+            long buf = driver.alloc(512, 512);
+            long start = System.nanoTime();
+            for (int i = 0; i < 500; i++) {
+                assertEquals(BlockRequest.S_IOERR, submit(BlockRequest.T_IN, 20, writable(buf, 512)).status());
+            }
+            assertEquals(500, blk.metrics().ioErrors.get());
+            long intervals = (System.nanoTime() - start) / io.jkvm.devices.log.RateLimitedLog.INTERVAL_NANOS;
+            assertTrue(log.messages().size() <= 1 + intervals, log.messages().size() + " lines");
+            assertTrue(log.messages().get(0).contains("read failed: at sector 20"), log.messages().get(0));
+        }
+    }
+
+    @Test
     void worksWithoutFlushNegotiated() throws IOException {
         attach(false, VirtioFeatures.bit(VirtioBlock.F_FLUSH));
         long buf = driver.alloc(512, 512);
@@ -305,5 +325,42 @@ class VirtioBlockTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         String[] lines = out.split("\n");
         return lines[lines.length - 1];
+    }
+
+    @Test
+    void aRequestOfSegMaxSegmentsIsServedAtEveryQueueSize() throws IOException {
+        // Linux keeps seg_max + 2 descriptors per request when it halves its ring, in an indirect table.
+        byte[] disk = new byte[256 * 512];
+        new Random(9).nextBytes(disk);
+        Files.write(image, disk);
+        for (int size = VirtioBlock.QUEUE_SIZE; size >= 1; size /= 2) {
+            blk = VirtioBlock.open(image, false);
+            transport = new MmioTransport(blk, mem, 0xd000_0000L, irq, DoorbellRegistrar.EXIT, loop);
+            driver = new MmioDriver(transport, mem);
+            q = driver.start(0, size)[0];
+            int segMax = (int) driver.readConfig(12, 4);
+            assertEquals(VirtioBlock.SEG_MAX, segMax);
+            Buf[] bufs = new Buf[segMax + 2];
+            bufs[0] = readable(header(BlockRequest.T_IN, 1), 16);
+            long data = driver.alloc(512L * segMax, 512);
+            for (int i = 0; i < segMax; i++) {
+                bufs[1 + i] = writable(data + 512L * i, 512);
+            }
+            long status = driver.alloc(1, 1);
+            mem.putByte(status, (byte) 0x77);
+            bufs[segMax + 1] = writable(status, 1);
+            int head = q.addIndirect(bufs);
+            q.kick();
+            assertEquals(0, driver.status() & DeviceStatus.DEVICE_NEEDS_RESET, "queue size " + size);
+            assertEquals(new DriverQueue.Used(head, 512 * segMax + 1), q.nextUsed(), "queue size " + size);
+            assertEquals(BlockRequest.S_OK, mem.getByte(status));
+            byte[] got = new byte[512 * segMax];
+            mem.read(data, got, 0, got.length);
+            assertArrayEquals(Arrays.copyOfRange(disk, 512, 512 + 512 * segMax), got, "queue size " + size);
+            transport.close();
+            blk.close();
+            transport = null;
+            blk = null;
+        }
     }
 }

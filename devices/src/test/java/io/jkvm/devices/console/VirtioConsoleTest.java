@@ -228,4 +228,21 @@ class VirtioConsoleTest {
         assertNotNull(u);
         assertEquals("echo hi\n", guestBytes(buf, u.len()));
     }
+
+    @Test
+    void aTransmitChainIsCopiedUpToWhatThePortBuffers() {
+        start();
+        int len = 1 << 19;
+        long big = driver.alloc(len, 8);
+        mem.fill(big, len, (byte) 'x');
+        int head = tx.addChain(readable(big, len), readable(big, len)); // 1 MiB in one chain
+        tx.kick();
+        assertEquals(new DriverQueue.Used(head, 0), tx.nextUsed());
+        assertEquals(VirtioConsole.TX_CHAIN_LIMIT, out.size());
+        assertEquals(VirtioConsole.TX_CHAIN_LIMIT, console.metrics().txBytes.get());
+        assertEquals(2L * len - VirtioConsole.TX_CHAIN_LIMIT, console.metrics().txDropped.get());
+        tx.addChain(readable(text("ok\n"), 3));
+        tx.kick();
+        assertEquals(VirtioConsole.TX_CHAIN_LIMIT + 3, out.size());
+    }
 }

@@ -2,11 +2,9 @@ package io.jkvm.devices.testing;
 
 import io.jkvm.devices.metrics.Counter;
 import io.jkvm.devices.metrics.Metrics;
-import io.jkvm.devices.virtio.ConfigSpace;
 import io.jkvm.devices.virtio.DescriptorChain;
 import io.jkvm.devices.virtio.DeviceContext;
-import io.jkvm.devices.virtio.VirtioDevice;
-import io.jkvm.devices.virtio.Virtqueue;
+import io.jkvm.devices.virtio.VirtioDeviceBase;
 import io.jkvm.devices.virtio.VirtqueueException;
 
 import java.util.ArrayList;
@@ -16,7 +14,7 @@ import java.util.List;
  * A device for transport and queue tests: it records every chain it pops (head, readable bytes, writable length),
  * fills the writable part with 0xA5 and returns the chain with len = writable length.
  */
-public final class TestDevice implements VirtioDevice {
+public final class TestDevice extends VirtioDeviceBase {
     public static final int DEVICE_TYPE = 0x42;
     public static final long FEATURE_FOO = 1L << 3;
 
@@ -29,27 +27,28 @@ public final class TestDevice implements VirtioDevice {
         public final Counter resets = counter("resets");
     }
 
-    private final int queueCount;
-    private final int maxSize;
-    private final ConfigSpace config = new ConfigSpace(8);
     private final TestMetrics metrics = new TestMetrics();
     private final List<Seen> seen = new ArrayList<>();
-    private DeviceContext context;
     private volatile String processThread;
 
     public TestDevice(int queueCount, int maxSize) {
-        this.queueCount = queueCount;
-        this.maxSize = maxSize;
+        super(DEVICE_TYPE, "virtio-test", 8, sizes(queueCount, maxSize));
         config.putInt(0, 0x11223344);
         config.putShort(4, 0x5566);
+        for (int i = 0; i < queueCount; i++) {
+            int queue = i;
+            serve(i, c -> record(queue, c));
+        }
+    }
+
+    private static int[] sizes(int queueCount, int maxSize) {
+        int[] s = new int[queueCount];
+        java.util.Arrays.fill(s, maxSize);
+        return s;
     }
 
     public synchronized List<Seen> seen() {
         return new ArrayList<>(seen);
-    }
-
-    public DeviceContext context() {
-        return context;
     }
 
     /** Name of the thread that last ran process(). */
@@ -58,33 +57,8 @@ public final class TestDevice implements VirtioDevice {
     }
 
     @Override
-    public int deviceType() {
-        return DEVICE_TYPE;
-    }
-
-    @Override
-    public String name() {
-        return "virtio-test";
-    }
-
-    @Override
     public long deviceFeatures() {
         return FEATURE_FOO;
-    }
-
-    @Override
-    public int queueCount() {
-        return queueCount;
-    }
-
-    @Override
-    public int queueMaxSize(int index) {
-        return maxSize;
-    }
-
-    @Override
-    public void readConfig(int offset, byte[] data, int length) {
-        config.read(offset, data, length);
     }
 
     @Override
@@ -99,37 +73,31 @@ public final class TestDevice implements VirtioDevice {
     @Override
     public void activate(DeviceContext ctx) {
         metrics.activations.inc();
-        context = ctx;
+        super.activate(ctx);
     }
 
     @Override
     public void process(int queueIndex) throws VirtqueueException {
         processThread = Thread.currentThread().getName();
-        Virtqueue q = context.queue(queueIndex);
-        if (q == null) {
-            return;
+        super.process(queueIndex);
+    }
+
+    private long record(int queue, DescriptorChain c) {
+        byte[] r = new byte[(int) c.readableLength()];
+        c.read(0, r, 0, r.length);
+        byte[] fill = new byte[(int) c.writableLength()];
+        java.util.Arrays.fill(fill, (byte) 0xA5);
+        int written = c.write(0, fill, 0, fill.length);
+        synchronized (this) {
+            seen.add(new Seen(queue, c.head(), c.count(), r, c.writableLength()));
         }
-        do {
-            q.disableNotification();
-            DescriptorChain c;
-            while ((c = q.pop()) != null) {
-                byte[] r = new byte[(int) c.readableLength()];
-                c.read(0, r, 0, r.length);
-                byte[] fill = new byte[(int) c.writableLength()];
-                java.util.Arrays.fill(fill, (byte) 0xA5);
-                int written = c.write(0, fill, 0, fill.length);
-                synchronized (this) {
-                    seen.add(new Seen(queueIndex, c.head(), c.count(), r, c.writableLength()));
-                }
-                q.addUsed(c.head(), written);
-            }
-        } while (q.enableNotification());
+        return written;
     }
 
     @Override
     public void reset() {
         metrics.resets.inc();
-        context = null;
+        super.reset();
     }
 
     @Override

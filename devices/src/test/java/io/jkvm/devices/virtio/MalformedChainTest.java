@@ -95,6 +95,10 @@ class MalformedChainTest {
             q.writeDescriptor(0, d.alloc(16, 16), 0, DESC_F_INDIRECT, 0);
             q.publish(0);
         }),
+        INDIRECT_TABLE_LONGER_THAN_2_TO_16(VirtqueueException.Kind.INDIRECT_BAD_LENGTH, (q, d) -> {
+            q.writeDescriptor(0, 0, 16 * (Virtqueue.MAX_INDIRECT_ENTRIES + 1), DESC_F_INDIRECT, 0);
+            q.publish(0);
+        }),
         INDIRECT_TABLE_OUT_OF_RAM(VirtqueueException.Kind.INDIRECT_OUT_OF_RAM, (q, d) -> {
             q.writeDescriptor(0, RAM - 32L, 64, DESC_F_INDIRECT, 0);
             q.publish(0);

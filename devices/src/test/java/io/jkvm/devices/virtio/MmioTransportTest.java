@@ -2,6 +2,7 @@ package io.jkvm.devices.virtio;
 
 import io.jkvm.devices.event.EventLoop;
 import io.jkvm.devices.memory.GuestMemory;
+import io.jkvm.devices.testing.CapturedLog;
 import io.jkvm.devices.testing.CountingIrq;
 import io.jkvm.devices.testing.DriverQueue;
 import io.jkvm.devices.testing.MmioDriver;
@@ -304,5 +305,61 @@ class MmioTransportTest {
         assertEquals(0, driver.read(MmioRegister.QUEUE_READY)); // Linux vm_del_vq reads it back
         assertNull(kvm.registration(BASE + 0x50, 0));
         assertTrue(waitClosed(fd));
+    }
+
+    @Test
+    void closeDoesNotWaitForADeviceStuckInARequest() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+        QueueDrainTest.Device stuck = new QueueDrainTest.Device();
+        stuck.onChain = () -> {
+            inside.countDown();
+            try {
+                release.await(); // a backend that blocks (a full pipe, a hung NFS server)
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        transport.close();
+        transport = new MmioTransport(stuck, mem, BASE, irq, DoorbellRegistrar.EXIT, loop);
+        driver = new MmioDriver(transport, mem);
+        DriverQueue q = driver.start(0, 8)[0];
+        long buf = driver.alloc(8, 8);
+        q.addChain(writable(buf, 8));
+        Thread vcpu = new Thread(q::kick, "vcpu0");
+        vcpu.setDaemon(true);
+        vcpu.start();
+        assertTrue(inside.await(10, java.util.concurrent.TimeUnit.SECONDS));
+        try {
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                    transport::close);
+        } finally {
+            release.countDown();
+        }
+        vcpu.join(10_000);
+        q.addChain(writable(buf, 8));
+        q.kick();
+        assertEquals(1, stuck.served.get(), "nothing starts after close");
+    }
+
+    @Test
+    void aGuestRepeatingBadWritesLogsOnceAndIsCountedEveryTime() {
+        try (CapturedLog log = new CapturedLog(MmioTransport.class)) {
+            long start = System.nanoTime();
+            for (int i = 0; i < 1000; i++) {
+                driver.setStatus(DeviceStatus.DRIVER); // DRIVER before ACKNOWLEDGE
+                driver.negotiate(VirtioFeatures.bit(VirtioFeatures.RING_EVENT_IDX)); // FEATURES_OK refused
+                driver.reset();
+            }
+            assertEquals(1000, transport.metrics().badStatusWrites.get());
+            assertEquals(1000, transport.metrics().featuresRefused.get());
+            // Two reasons: a first line each, and a summary each per interval that passed (none on a fast machine).
+            long intervals = (System.nanoTime() - start) / io.jkvm.devices.log.RateLimitedLog.INTERVAL_NANOS;
+            int lines = log.messages().size();
+            assertTrue(lines >= 2 && lines <= 2 * (1 + intervals), lines + " lines: " + log.messages());
+            transport.close();
+            assertTrue(log.messages().size() <= lines + 2, "close reports what was held back: " + log.messages());
+            assertTrue(log.messages().get(log.messages().size() - 1).contains(" more of: "), log.messages().toString());
+        }
     }
 }

@@ -208,4 +208,24 @@ class VirtqueueTest {
         assertTrue(transport.lastError().contains("INDIRECT_DESC was not negotiated"), transport.lastError());
         assertFalse(device.seen().size() > 0);
     }
+
+    @Test
+    void aChainMayNameUpTo2To32BytesAndNoMore() throws Exception {
+        // 2.7.5.2: 4096 descriptors of 1 MiB are 2^32 bytes; one more descriptor is too many.
+        transport.close();
+        mem = GuestMemory.allocate(4 << 20);
+        device = new TestDevice(1, 8192);
+        transport = new MmioTransport(device, mem, 0xd000_0000L, irq, DoorbellRegistrar.EXIT, loop);
+        driver = new MmioDriver(transport, mem);
+        DriverQueue q = driver.start(0, 8192)[0];
+        long mib = driver.alloc(1 << 20, 4096);
+        DriverQueue.Buf[] bufs = new DriverQueue.Buf[4097];
+        java.util.Arrays.fill(bufs, readable(mib, 1 << 20));
+        q.addChain(java.util.Arrays.copyOf(bufs, 4096));
+        Virtqueue vq = device.context().queue(0);
+        assertEquals(1L << 32, vq.pop().totalLength());
+        q.addChain(bufs);
+        VirtqueueException e = org.junit.jupiter.api.Assertions.assertThrows(VirtqueueException.class, vq::pop);
+        assertEquals(VirtqueueException.Kind.CHAIN_TOO_LARGE, e.kind(), e.getMessage());
+    }
 }
