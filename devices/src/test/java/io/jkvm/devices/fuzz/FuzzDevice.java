@@ -5,6 +5,7 @@ import io.jkvm.devices.metrics.Metrics;
 import io.jkvm.devices.virtio.ConfigSpace;
 import io.jkvm.devices.virtio.DescriptorChain;
 import io.jkvm.devices.virtio.DeviceContext;
+import io.jkvm.devices.virtio.QueueDrain;
 import io.jkvm.devices.virtio.VirtioDevice;
 import io.jkvm.devices.virtio.Virtqueue;
 import io.jkvm.devices.virtio.VirtqueueException;
@@ -12,7 +13,7 @@ import io.jkvm.devices.virtio.VirtqueueException;
 import java.util.Arrays;
 
 /**
- * A device that serves its queues the way jkvm's devices do and checks the queue under it: every chain popped, and
+ * A device that serves its queues the way jkvm's devices do ({@link QueueDrain}) and checks the queue under it: every chain popped, and
  * every chain refused, is held against {@link ChainOracle}'s reading of the same descriptors; the used element and
  * idx must read back as written. It fills up to 64 KiB of each chain's writable part with a pattern and returns it
  * with that length.
@@ -29,6 +30,11 @@ final class FuzzDevice implements VirtioDevice {
     private final ConfigSpace config = new ConfigSpace(24);
     private ChainOracle oracle;
     private DeviceContext context;
+    private Virtqueue lastQueue;
+    private int lastHead;
+    private int lastLen;
+    /** A broken check hit on the event loop thread, where no caller sees it; the target rethrows it. */
+    volatile Error failure;
     long chains;
 
     FuzzDevice(int queueCount, int maxSize) {
@@ -102,43 +108,47 @@ final class FuzzDevice implements VirtioDevice {
         if (q == null) {
             return;
         }
-        do {
-            q.disableNotification();
-            DescriptorChain c;
-            while ((c = pop(q)) != null) {
-                chains++;
-                int n = (int) Math.min(c.writableLength(), MAX_FILL);
-                int written = c.write(0, pattern, 0, n);
-                FuzzGuest.check(written == n, "DescriptorChain.write copied " + written + " of " + n + " bytes");
-                q.addUsed(c.head(), written);
-                checkUsed(q, c.head(), written);
-            }
-        } while (q.enableNotification());
-    }
-
-    private DescriptorChain pop(Virtqueue q) throws VirtqueueException {
-        int slot = q.nextAvail();
         try {
-            DescriptorChain c = q.pop();
-            if (c != null && oracle != null) {
-                oracle.popped(q, slot, c);
-            }
-            return c;
+            QueueDrain.drain(context, q, c -> serve(q, c));
+            checkLastUsed(q);
         } catch (VirtqueueException e) {
             if (oracle != null) {
-                oracle.refused(q, slot, e);
+                oracle.refused(q, q.nextAvail(), e);
             }
+            throw e;
+        } catch (Error e) {
+            failure = e; // on the loop thread (a rescheduled wake-up) nobody else would see it
             throw e;
         }
     }
 
+    /** The chain QueueDrain just popped: held against the oracle, filled, and its used element checked later. */
+    private long serve(Virtqueue q, DescriptorChain c) {
+        checkLastUsed(q);
+        if (oracle != null) {
+            oracle.popped(q, (q.nextAvail() - 1) & 0xffff, c);
+        }
+        chains++;
+        int n = (int) Math.min(c.writableLength(), MAX_FILL);
+        int written = c.write(0, pattern, 0, n);
+        FuzzGuest.check(written == n, "DescriptorChain.write copied " + written + " of " + n + " bytes");
+        lastQueue = q;
+        lastHead = c.head();
+        lastLen = written;
+        return written;
+    }
+
     /** 2.7.8: the element at the old used idx holds (id, len) and used idx moved past it. */
-    private void checkUsed(Virtqueue q, int head, int len) {
+    private void checkLastUsed(Virtqueue q) {
+        if (lastQueue != q) {
+            return;
+        }
+        lastQueue = null;
         GuestMemory mem = context.memory();
         long elem = q.usedRing() + 4 + 8L * ((q.nextUsed() - 1) & (q.size() - 1));
-        FuzzGuest.check(mem.getInt(elem) == head && mem.getInt(elem + 4) == len,
+        FuzzGuest.check(mem.getInt(elem) == lastHead && mem.getInt(elem + 4) == lastLen,
                 String.format("used element at 0x%x is (%d, %d), not (%d, %d)", elem, mem.getInt(elem),
-                        mem.getInt(elem + 4), head, len));
+                        mem.getInt(elem + 4), lastHead, lastLen));
         FuzzGuest.check((mem.getShort(q.usedRing() + 2) & 0xffff) == q.nextUsed(), "used idx is not the one published");
     }
 }

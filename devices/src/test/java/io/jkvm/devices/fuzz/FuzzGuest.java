@@ -55,6 +55,8 @@ final class FuzzGuest implements AutoCloseable {
     final MmioDriver driver;
     Ring[] rings = new Ring[0];
     long features;
+    /** Runs before each checked notification, e.g. to open a new output budget. */
+    Runnable beforeNotify = () -> { };
     private long nextRing;
     private long nextTable;
 
@@ -307,6 +309,7 @@ final class FuzzGuest implements AutoCloseable {
         if (allowed != null) {
             ram.snapshot();
         }
+        beforeNotify.run();
         driver.notifyQueue(q);
         SharedLoop.drain();
         if (allowed == null) {
@@ -370,6 +373,9 @@ final class FuzzGuest implements AutoCloseable {
 
     /** Nothing but the documented guest-error handling: a RuntimeException out of a device is a bug. */
     void assertNoDeviceErrors() {
+        if (device instanceof FuzzDevice && ((FuzzDevice) device).failure != null) {
+            throw ((FuzzDevice) device).failure;
+        }
         long errors = transport.metrics().deviceErrors.get();
         if (errors != 0) {
             throw new AssertionError(device.name() + " threw out of process(): " + transport.lastError());

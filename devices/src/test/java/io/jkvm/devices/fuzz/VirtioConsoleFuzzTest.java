@@ -18,7 +18,7 @@ import static io.jkvm.devices.testing.DriverQueue.writable;
  * virtio-console both ways: transmit chains of every shape (the guest's output), receive buffers posted while host
  * input arrives from another thread through {@link VirtioConsole#offer}, on top of everything {@link FuzzGuest} does
  * to the rings. Asserted besides the common checks: the guest cannot make one input cost the host more than
- * {@link Sink#BUDGET} bytes of output; after a reset, a line sent comes out and a line typed comes in.
+ * {@link Sink#BUDGET} bytes of output per notification; after a reset, a line sent comes out and a line typed comes in.
  */
 class VirtioConsoleFuzzTest {
     private static final byte[] TX = "jkvm fuzz tx\n".getBytes(StandardCharsets.US_ASCII);
@@ -36,14 +36,20 @@ class VirtioConsoleFuzzTest {
     }
 
     /**
-     * The host's terminal: counts what the guest sends and keeps the tail. One input may send at most BUDGET bytes
-     * (about a queue's worth of full console chains); past that it throws an Error, which no device catches, so a
-     * guest that makes the host copy without end is a finding at once instead of a slow input.
+     * The host's terminal: counts what the guest sends and keeps the tail. One wake-up serves at most a queue's worth
+     * of chains (256) and copies at most 32 KiB of each, so one notification may cost the host at most BUDGET bytes;
+     * past that it throws an Error, which no device catches, so a guest that makes the host copy without end is a
+     * finding at once instead of a slow input. It also remembers the overrun, in case the loop thread hit it.
      */
     static final class Sink extends OutputStream {
-        static final long BUDGET = 8L << 20;
-        long total;
+        static final long BUDGET = 256L * 32 * 1024 + 64 * 1024;
+        long window;
+        volatile AssertionError overrun;
         final byte[] tail = new byte[64];
+
+        void newWindow() {
+            window = 0;
+        }
 
         @Override
         public void write(int b) {
@@ -51,17 +57,18 @@ class VirtioConsoleFuzzTest {
         }
 
         @Override
-        public void write(byte[] b, int off, int len) {
-            total += len;
-            if (total > BUDGET) {
-                throw new AssertionError("virtio-console sent the host " + total + " bytes for one input");
+        public synchronized void write(byte[] b, int off, int len) {
+            window += len;
+            if (window > BUDGET) {
+                overrun = new AssertionError("virtio-console sent the host " + window + " bytes for one notification");
+                throw overrun;
             }
             int keep = Math.min(len, tail.length);
             System.arraycopy(tail, keep, tail, 0, tail.length - keep);
             System.arraycopy(b, off + len - keep, tail, tail.length - keep, keep);
         }
 
-        boolean endsWith(byte[] s) {
+        synchronized boolean endsWith(byte[] s) {
             return Arrays.equals(tail, tail.length - s.length, tail.length, s, 0, s.length);
         }
     }
@@ -72,6 +79,7 @@ class VirtioConsoleFuzzTest {
             Sink out = new Sink();
             VirtioConsole console = new VirtioConsole(out);
             try (FuzzGuest g = new FuzzGuest(console, data)) {
+                g.beforeNotify = out::newWindow;
                 g.bringUp();
                 for (int i = 0; i < 64 && data.remainingBytes() > 0; i++) {
                     switch (data.consumeInt(0, 5)) {
@@ -97,7 +105,11 @@ class VirtioConsoleFuzzTest {
                 g.notifyQueue(VirtioConsole.TRANSMITQ);
                 g.notifyQueue(VirtioConsole.RECEIVEQ);
                 g.assertNoDeviceErrors();
+                if (out.overrun != null) {
+                    throw out.overrun;
+                }
                 g.assertIdentity();
+                out.newWindow();
                 servedAfterReset(g, console, out);
             }
         });
