@@ -6,8 +6,7 @@ import io.jkvm.devices.memory.GuestMemory;
 import io.jkvm.devices.virtio.DeviceStatus;
 import io.jkvm.devices.virtio.MmioRegister;
 import io.jkvm.devices.virtio.MmioTransport;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The virtio-mmio register file through {@link MmioTransport#read} and {@link MmioTransport#write} only: any offset
@@ -17,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
  * never change; with a register page, it holds what reads return after every access; and after a reset, Linux's
  * probe and a request work.
  */
+@ExtendWith(QuietLogs.class)
 class MmioTransportFuzzTest {
     /** Registers a register page mirrors (MmioTransport's READABLE, and InterruptStatus). */
     private static final MmioRegister[] MIRRORED = {MmioRegister.MAGIC_VALUE, MmioRegister.VERSION,
@@ -26,17 +26,6 @@ class MmioTransportFuzzTest {
             MmioRegister.QUEUE_RESET, MmioRegister.INTERRUPT_STATUS};
     private static final MmioRegister[] REGISTERS = MmioRegister.values();
     private static final GuestMemory PAGE = GuestMemory.allocate((int) MmioTransport.WINDOW_SIZE);
-    private static QuietLogs quiet;
-
-    @BeforeAll
-    static void quiet() {
-        quiet = new QuietLogs();
-    }
-
-    @AfterAll
-    static void loud() {
-        quiet.close();
-    }
 
     @FuzzTest
     void registers(FuzzedDataProvider data) throws Throwable {

@@ -7,6 +7,7 @@ import io.jkvm.devices.blk.VirtioBlock;
 import io.jkvm.devices.testing.DriverQueue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,6 +29,7 @@ import static io.jkvm.devices.testing.DriverQueue.writable;
  * (on an intact image there is none unless jkvm went past it), and after a reset a read returns the image's bytes
  * and a write lands (or, read-only, is refused with IOERR).
  */
+@ExtendWith(QuietLogs.class)
 class VirtioBlockFuzzTest {
     static final int SECTORS = 64;
     private static final byte[] ORIGINAL = new byte[SECTORS * BlockRequest.SECTOR_SIZE];
@@ -36,11 +38,9 @@ class VirtioBlockFuzzTest {
     private static Path roImage;
     private static VirtioBlock rw;
     private static VirtioBlock ro;
-    private static QuietLogs quiet;
 
     @BeforeAll
     static void images() throws IOException {
-        quiet = new QuietLogs();
         new Random(9).nextBytes(ORIGINAL);
         Path shm = Paths.get("/dev/shm");
         dir = Files.createTempDirectory(Files.isWritable(shm) ? shm : Paths.get(System.getProperty("java.io.tmpdir")),
@@ -58,7 +58,6 @@ class VirtioBlockFuzzTest {
         Files.deleteIfExists(rwImage);
         Files.deleteIfExists(roImage);
         Files.deleteIfExists(dir);
-        quiet.close();
     }
 
     @FuzzTest

@@ -4,8 +4,7 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.jkvm.devices.console.VirtioConsole;
 import io.jkvm.devices.testing.DriverQueue;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -20,20 +19,10 @@ import static io.jkvm.devices.testing.DriverQueue.writable;
  * to the rings. Asserted besides the common checks: the guest cannot make one input cost the host more than
  * {@link Sink#BUDGET} bytes of output per notification; after a reset, a line sent comes out and a line typed comes in.
  */
+@ExtendWith(QuietLogs.class)
 class VirtioConsoleFuzzTest {
     private static final byte[] TX = "jkvm fuzz tx\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RX = "rx!".getBytes(StandardCharsets.US_ASCII);
-    private static QuietLogs quiet;
-
-    @BeforeAll
-    static void quiet() {
-        quiet = new QuietLogs();
-    }
-
-    @AfterAll
-    static void loud() {
-        quiet.close();
-    }
 
     /**
      * The host's terminal: counts what the guest sends and keeps the tail. One wake-up serves at most a queue's worth

@@ -4,8 +4,7 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.jkvm.devices.rng.VirtioRng;
 import io.jkvm.devices.testing.DriverQueue;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -17,18 +16,8 @@ import static io.jkvm.devices.testing.DriverQueue.writable;
  * written wherever the driver's writable buffers are (rings included, when the input puts them there). Asserted
  * besides the common checks: after a reset, a 64-byte request comes back full.
  */
+@ExtendWith(QuietLogs.class)
 class VirtioRngFuzzTest {
-    private static QuietLogs quiet;
-
-    @BeforeAll
-    static void quiet() {
-        quiet = new QuietLogs();
-    }
-
-    @AfterAll
-    static void loud() {
-        quiet.close();
-    }
 
     @FuzzTest
     void requests(FuzzedDataProvider data) throws Throwable {

@@ -4,8 +4,7 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.jkvm.devices.testing.DriverQueue;
 import io.jkvm.devices.virtio.DeviceStatus;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import static io.jkvm.devices.testing.DriverQueue.readable;
 import static io.jkvm.devices.testing.DriverQueue.writable;
@@ -15,18 +14,8 @@ import static io.jkvm.devices.testing.DriverQueue.writable;
  * looping, long, out of RAM; every pop and refusal held against {@link ChainOracle}, every used element read back,
  * every notification write-checked, the whole input time-bounded, and a well-formed chain served after a reset.
  */
+@ExtendWith(QuietLogs.class)
 class VirtqueueFuzzTest {
-    private static QuietLogs quiet;
-
-    @BeforeAll
-    static void quiet() {
-        quiet = new QuietLogs();
-    }
-
-    @AfterAll
-    static void loud() {
-        quiet.close();
-    }
 
     @FuzzTest
     void walkAndUse(FuzzedDataProvider data) throws Throwable {
