@@ -318,10 +318,23 @@ public final class VirtioBlock extends VirtioDeviceBase implements AutoCloseable
         }
     }
 
-    /** Releases the image lock and closes the file. */
+    /**
+     * Makes every acknowledged write stable (a guest stopped from outside, e.g. by a signal, had no chance to flush),
+     * then releases the image lock and closes the file.
+     */
     @Override
     public void close() throws IOException {
         warnings.flush();
+        try {
+            if (!readOnly && channel.isOpen()) {
+                channel.force(true);
+            }
+        } finally {
+            release();
+        }
+    }
+
+    private void release() throws IOException {
         try {
             if (lock.isValid()) {
                 lock.release();

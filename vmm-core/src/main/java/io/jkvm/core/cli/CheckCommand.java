@@ -25,6 +25,6 @@ final class CheckCommand implements Callable<Integer> {
             return 0;
         }
         System.out.println("can run guests: no: " + check.problem());
-        return Main.EXIT_USAGE;
+        return Main.EXIT_NO_KVM;
     }
 }

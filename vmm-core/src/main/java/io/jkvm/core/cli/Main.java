@@ -9,8 +9,10 @@ import picocli.CommandLine.Command;
         subcommands = {RunCommand.class, CheckCommand.class, io.jkvm.core.bench.BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
-    /** Exit status for bad input or a host that cannot run guests (picocli uses 2 for usage errors too). */
+    /** Exit status for bad input (picocli uses 2 for usage errors too). The others are in RunCommand's help. */
     public static final int EXIT_USAGE = 2;
+    /** Exit status when this host cannot run guests (no usable /dev/kvm): no option of jkvm's can fix that. */
+    public static final int EXIT_NO_KVM = 3;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -5,6 +5,7 @@ import io.jkvm.core.boot.MpTable;
 import io.jkvm.core.host.HostCheck;
 import io.jkvm.core.kvm.Kvm;
 import io.jkvm.core.kvm.KvmCap;
+import io.jkvm.core.kvm.KvmException;
 import io.jkvm.core.vm.Vm;
 import io.jkvm.core.vm.VmConfig;
 import io.jkvm.core.vm.VmExit;
@@ -28,7 +29,16 @@ import java.util.concurrent.Callable;
 
 /** {@code jkvm run}: boot a Linux guest with its console on this terminal; exit 0 when the guest powers off. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Boot a Linux guest (bzImage + initramfs) with its serial console on stdin/stdout.")
+        description = "Boot a Linux guest (bzImage + initramfs) with its serial console on stdin/stdout.",
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+            "0:the guest powered off or reset the machine, or Ctrl-A x quit",
+            "1:the guest failed (kernel panic, triple fault) or the VMM did",
+            "2:bad input: an option, a missing or unusable file (one line says which)",
+            "3:this host cannot run guests (see 'jkvm check')",
+            "124:--timeout passed",
+            "128+N:signal N (SIGHUP 129, SIGINT 130, SIGTERM 143): the VM was stopped and its disks flushed"},
+        footer = {"%nIn a terminal, Ctrl-A x quits jkvm and Ctrl-A Ctrl-A sends one Ctrl-A to the guest."})
 final class RunCommand implements Callable<Integer> {
     @Option(names = "--kernel", paramLabel = "PATH",
             description = "bzImage to boot (default: the guest built by guest-images/build).")
@@ -49,7 +59,8 @@ final class RunCommand implements Callable<Integer> {
     int cpus = 1;
 
     @Option(names = "--disk", paramLabel = "PATH[,ro]",
-            description = "A raw disk image as virtio-blk (the first is /dev/vda); ',ro' makes it read-only. Repeatable.")
+            description = "A raw disk image or a block device as virtio-blk (the first is /dev/vda); ',ro' makes it "
+                    + "read-only. Repeatable.")
     List<String> disks = new ArrayList<>();
 
     @Option(names = "--rng", description = "A virtio-rng device (/dev/hwrng in the guest), fed from the host's SecureRandom.")
@@ -71,7 +82,7 @@ final class RunCommand implements Callable<Integer> {
     String registers = "exit";
 
     @Option(names = "--timeout", paramLabel = "SECONDS",
-            description = "End the guest after this long, with a non-zero exit (default: no limit).")
+            description = "End the guest after this long, with exit status 124 (default: no limit).")
     long timeoutSeconds;
 
     @Option(names = "--verbose", description = "Print the boot layout, and at exit the userspace exits and the "
@@ -92,7 +103,10 @@ final class RunCommand implements Callable<Integer> {
         VmConfig config;
         try {
             config = validate();
-        } catch (RuntimeException e) { // bad option, missing file, not a bzImage, a host that cannot run guests
+        } catch (HostCannotRunGuests e) {
+            err.println("jkvm: " + e.getMessage());
+            return Main.EXIT_NO_KVM;
+        } catch (RuntimeException e) { // bad option, missing file, not a bzImage
             err.println("jkvm: " + e.getMessage());
             return Main.EXIT_USAGE;
         }
@@ -100,7 +114,10 @@ final class RunCommand implements Callable<Integer> {
         Vm vm;
         try {
             vm = Vm.create(config, console);
-        } catch (RuntimeException e) {
+        } catch (KvmException e) {
+            err.println("jkvm: cannot start the guest: " + e.getMessage());
+            return VmExit.FAILED;
+        } catch (RuntimeException e) { // a disk locked by another VM, an option this KVM cannot serve
             err.println("jkvm: cannot start the guest: " + e.getMessage());
             return Main.EXIT_USAGE;
         }
@@ -108,22 +125,26 @@ final class RunCommand implements Callable<Integer> {
             err.println("jkvm: " + vm.loaded().describe().replace("\n", "\njkvm: "));
         }
         VmExit exit;
-        try (Terminal terminal = Terminal.rawIfInteractive()) {
-            new ConsoleInput(System.in, vm::receiveInput, terminal != null,
-                    () -> vm.stop(VmExit.ok("quit from the console (Ctrl-A x)"))).start();
-            exit = vm.run(timeoutSeconds * 1000);
-        }
-        console.flush();
-        err.flush();
-        if (stats || verbose) {
-            printStats(vm);
+        // Outermost: a signal during the run or the clean-up below waits for it (disks flushed) before the JVM exits.
+        try (ShutdownStop signals = ShutdownStop.install(vm::stop)) {
+            try (Terminal terminal = Terminal.rawIfInteractive()) {
+                new ConsoleInput(System.in, vm::receiveInput, terminal != null,
+                        () -> vm.stop(VmExit.ok("quit from the console (Ctrl-A x)"))).start();
+                exit = vm.run(timeoutSeconds * 1000);
+            }
+            console.flush();
+            err.flush();
+            if (stats || verbose) {
+                printStats(vm);
+            }
+            vm.close(); // closes the disks, which fsyncs each writable one
         }
         if (exit.status() != 0) {
             err.println("jkvm: " + exit.reason());
         } else if (verbose) {
             err.println("jkvm: " + exit.reason());
         }
-        // vCPU threads may still sit in KVM_RUN; the caller exits the process, which ends them.
+        // A vCPU thread that did not leave KVM_RUN keeps its VM's mappings (Vm.close); exiting the process ends it.
         err.flush();
         return exit.status();
     }
@@ -161,7 +182,9 @@ final class RunCommand implements Callable<Integer> {
         // Not a bzImage, command line too long, kernel + initrd larger than --memory: before anything starts.
         LinuxLoader.plan(k, i, config.kernelCmdline(), cpus, ram);
         HostCheck host = HostCheck.run(Kvm.DEVICE);
-        host.requireUsable();
+        if (host.problem() != null) {
+            throw new HostCannotRunGuests(host.problem());
+        }
         try (Kvm kvm = Kvm.open()) {
             int max = kvm.checkExtension(KvmCap.MAX_VCPUS);
             if (max <= 0) {
@@ -187,7 +210,11 @@ final class RunCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--disk " + spec + ": the only option after the path is ',ro'");
             }
             Path p = Path.of(path);
-            requireReadable(p, "disk image", "--disk");
+            if (!isBlockDevice(p)) {
+                requireReadable(p, "disk image", "--disk");
+            } else if (!Files.isReadable(p)) {
+                throw new IllegalArgumentException("block device " + p + " is not readable: fix its permissions");
+            }
             if (!ro && !Files.isWritable(p)) {
                 throw new IllegalArgumentException("disk image " + p + " is not writable: fix its permissions or "
                         + "add ',ro'");
@@ -221,6 +248,13 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** No usable /dev/kvm: a different exit status from bad input, since no option can fix it. */
+    private static final class HostCannotRunGuests extends RuntimeException {
+        HostCannotRunGuests(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     private static void requireReadable(Path p, String what, String option) {
         if (!Files.exists(p)) {
             throw new IllegalArgumentException(what + " file " + p + " does not exist: check " + option);
@@ -230,6 +264,15 @@ final class RunCommand implements Callable<Integer> {
         }
         if (!Files.isReadable(p)) {
             throw new IllegalArgumentException(what + " file " + p + " is not readable: fix its permissions");
+        }
+    }
+
+    /** S_IFBLK in st_mode (inode(7)): a block device is a disk too; its size is BLKGETSIZE64's (FileChannel.size). */
+    private static boolean isBlockDevice(Path p) {
+        try {
+            return ((Integer) Files.getAttribute(p, "unix:mode") & 0170000) == 0060000;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false; // missing, or no unix view: requireReadable says what is wrong
         }
     }
 

@@ -31,7 +31,7 @@ final class VmStop {
     VmExit await(long timeoutMillis) throws InterruptedException {
         if (timeoutMillis > 0) {
             if (!latch.await(timeoutMillis, TimeUnit.MILLISECONDS)) {
-                stop(VmExit.failed("timed out after " + timeoutMillis + " ms"));
+                stop(VmExit.timedOut("timed out after " + timeoutMillis + " ms"));
             }
         } else {
             latch.await();

@@ -104,6 +104,36 @@ class RunCommandErrorsTest {
                 "--memory", "8M"), "too small", "--memory");
     }
 
+    /** Exit status 3, not 2: no option fixes a host without usable KVM. Needs a bzImage and such a host. */
+    @Test
+    void aHostThatCannotRunGuestsHasItsOwnStatus() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.jkvm.core.host.HostCheck.run(io.jkvm.core.kvm.Kvm.DEVICE)
+                .problem() != null, "this host can run guests");
+        DefaultGuest.Files3 guest;
+        try {
+            guest = DefaultGuest.find();
+        } catch (IllegalArgumentException e) {
+            org.junit.jupiter.api.Assumptions.abort("no guest images built");
+            return;
+        }
+        int status = run("run", "--kernel", guest.kernel().toString(), "--initrd", guest.initrd().toString());
+        assertEquals(Main.EXIT_NO_KVM, status, err);
+        assertEquals(1, err.strip().lines().count(), "one line: " + err);
+        assertTrue(err.contains("with-kvm"), err);
+    }
+
+    @Test
+    void helpListsTheExitStatusesAndTheEscapeKey() {
+        StringWriter out = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        assertEquals(0, cl.execute("run", "--help"));
+        for (String s : new String[] {"Exit status:", "  0 ", "  1 ", "  2 ", "  3 ", "124 ", "128+N ", "SIGTERM 143",
+                "Ctrl-A x"}) {
+            assertTrue(out.toString().contains(s), "'" + s + "' in:\n" + out);
+        }
+    }
+
     @Test
     void initrdWithoutKernel() throws IOException {
         assertOneLineError(run("run", "--initrd", fakeKernel().toString()), "--initrd given without --kernel");
