@@ -88,6 +88,8 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
     private volatile String lastError;
     /** Set by {@link #close}: no request starts after it, whatever holds the lock. */
     private volatile boolean closed;
+    /** close() gave up on a request in progress: the device may still touch guest memory and the register page. */
+    private volatile boolean abandoned;
     /** The register page the guest reads instead of exiting, or null (see {@link #mirrorRegisters}). */
     private GuestMemory page;
     private EventLoop.Subscription ackSubscription;
@@ -736,6 +738,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             locked = false;
         }
         if (!locked) {
+            abandoned = true;
             LOG.log(System.Logger.Level.WARNING, label + ": a request still runs after " + CLOSE_WAIT_MILLIS
                     + " ms; closed without resetting the device");
             return;
@@ -750,6 +753,14 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Whether {@link #close} gave up on a request still in progress: that thread may go on reading and writing guest
+     * memory and the register page, so their owner must keep them mapped until the process ends.
+     */
+    public boolean abandoned() {
+        return abandoned;
     }
 
     /** A queue's eventfd on the loop: KVM (or anyone) writing it means "process this queue". */

@@ -333,6 +333,7 @@ class MmioTransportTest {
         try {
             org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
                     transport::close);
+            assertTrue(transport.abandoned(), "the stuck request may still touch guest memory");
         } finally {
             release.countDown();
         }
@@ -340,6 +341,13 @@ class MmioTransportTest {
         q.addChain(writable(buf, 8));
         q.kick();
         assertEquals(1, stuck.served.get(), "nothing starts after close");
+    }
+
+    @Test
+    void anIdleTransportClosesWithoutAbandoningAnything() {
+        driver.start(0, 8);
+        transport.close();
+        assertFalse(transport.abandoned());
     }
 
     @Test

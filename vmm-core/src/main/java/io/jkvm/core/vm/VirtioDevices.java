@@ -133,8 +133,18 @@ final class VirtioDevices implements AutoCloseable {
         for (IrqFdLine irq : irqs) {
             irq.close();
         }
-        for (MmapRegion page : pages) {
-            page.close();
+        if (quiesced()) {
+            for (MmapRegion page : pages) {
+                page.close();
+            }
         }
+    }
+
+    /**
+     * False when closing gave up on a device stuck in a request: its thread may still touch guest RAM and its
+     * register page, which then stay mapped until the process ends rather than fault under it.
+     */
+    public boolean quiesced() {
+        return transports.stream().noneMatch(MmioTransport::abandoned);
     }
 }

@@ -226,8 +226,8 @@ public final class Vm implements AutoCloseable {
     /**
      * Releases KVM objects and guest RAM, so that KVM destroys the VM: it lives until its last fd (the VM's, each
      * vCPU's, each irqfd's) is closed and kvm_run unmapped. Call it after {@link #run}. A vCPU thread that did not
-     * come out of KVM_RUN still reads its kvm_run and may touch guest RAM: its VM's mappings then stay until the
-     * process ends, rather than fault under it.
+     * come out of KVM_RUN still reads its kvm_run and may touch guest RAM, and so may a device that closing gave up
+     * on: the mappings they use then stay until the process ends, rather than fault under them.
      */
     @Override
     public void close() {
@@ -241,7 +241,7 @@ public final class Vm implements AutoCloseable {
             for (Vcpu v : vcpus) {
                 v.fd().close();
             }
-            if (ram != null) {
+            if (ram != null && (devices == null || devices.quiesced())) {
                 ram.close();
             }
         }
