@@ -88,18 +88,21 @@ class RunCommandErrorsTest {
         assertOneLineError(run("run", "--kernel", fakeKernel().toString(), "--cpus", "0"), "--cpus");
     }
 
+    /** The default guest from guest-images/build; the calling test is skipped where none has been built. */
+    private static DefaultGuest.Files3 builtGuest() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(DefaultGuest.imagesDir()),
+                "no guest images built");
+        try {
+            return DefaultGuest.find();
+        } catch (IllegalArgumentException e) {
+            throw new org.opentest4j.TestAbortedException("no guest images built", e);
+        }
+    }
+
     /** Needs a real bzImage (guest-images/build); skipped where none has been built. */
     @Test
     void memoryTooSmallForKernelAndInitrd() throws IOException {
-        Path images = io.jkvm.core.cli.DefaultGuest.imagesDir();
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(images), "no guest images built");
-        DefaultGuest.Files3 guest;
-        try {
-            guest = DefaultGuest.find();
-        } catch (IllegalArgumentException e) {
-            org.junit.jupiter.api.Assumptions.abort("no guest images built");
-            return;
-        }
+        DefaultGuest.Files3 guest = builtGuest();
         assertOneLineError(run("run", "--kernel", guest.kernel().toString(), "--initrd", guest.initrd().toString(),
                 "--memory", "8M"), "too small", "--memory");
     }
@@ -109,13 +112,7 @@ class RunCommandErrorsTest {
     void aHostThatCannotRunGuestsHasItsOwnStatus() {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.jkvm.core.host.HostCheck.run(io.jkvm.core.kvm.Kvm.DEVICE)
                 .problem() != null, "this host can run guests");
-        DefaultGuest.Files3 guest;
-        try {
-            guest = DefaultGuest.find();
-        } catch (IllegalArgumentException e) {
-            org.junit.jupiter.api.Assumptions.abort("no guest images built");
-            return;
-        }
+        DefaultGuest.Files3 guest = builtGuest();
         int status = run("run", "--kernel", guest.kernel().toString(), "--initrd", guest.initrd().toString());
         assertEquals(Main.EXIT_NO_KVM, status, err);
         assertEquals(1, err.strip().lines().count(), "one line: " + err);
