@@ -1,6 +1,6 @@
 /*
  * blkbench: drives virtqueue requests from inside the guest and reports requests/s and latency percentiles, for
- * `jkvm bench notify` (vmm-core io.jkvm.core.bench). Workloads, run in the order given:
+ * `jkvm bench notify` (module bench, io.jkvm.bench). Workloads, run in the order given:
  *   blk-qd<N>  4 KiB (-b) O_DIRECT reads of the disk (-d, default /dev/vda) by N threads, each with one request in
  *              flight: N=1 measures latency, a higher N throughput (N requests in the queue at once).
  *   rng        reads of -s bytes (default 64) from /dev/hwrng (-r). Linux 6.1's virtio-rng asks the device for

@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 /** The jkvm command line. */
 @Command(name = "jkvm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A minimal virtual machine monitor on KVM, written in Java.",
-        subcommands = {RunCommand.class, CheckCommand.class, io.jkvm.core.bench.BenchCommand.class,
-                CommandLine.HelpCommand.class})
+        footer = {"%nThe benchmarks: jkvm bench --help."},
+        subcommands = {RunCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit status for bad input (picocli uses 2 for usage errors too). The others are in RunCommand's help. */
     public static final int EXIT_USAGE = 2;
@@ -26,8 +26,15 @@ public final class Main implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
+    /** 'jkvm bench' (module bench), on the class path only when bin/jkvm runs a benchmark. */
+    private static final String BENCH_COMMAND = "io.jkvm.bench.BenchCommand";
+
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        Object bench = benchCommand();
+        if (bench != null) {
+            cl.addSubcommand(bench);
+        }
         // One line, not a usage dump: the problem and how to fix it.
         cl.setParameterExceptionHandler((ex, a) -> {
             ex.getCommandLine().getErr().println("jkvm: " + ex.getMessage()
@@ -35,6 +42,18 @@ public final class Main implements Runnable {
             return EXIT_USAGE;
         });
         return cl;
+    }
+
+    /** The bench module's command when its jar is on the class path, else null (jkvm run loads none of it). */
+    private static Object benchCommand() {
+        if (Main.class.getClassLoader().getResource(BENCH_COMMAND.replace('.', '/') + ".class") == null) {
+            return null;
+        }
+        try {
+            return Class.forName(BENCH_COMMAND).getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot load " + BENCH_COMMAND, e);
+        }
     }
 
     private static String commandPath(CommandLine cl) {

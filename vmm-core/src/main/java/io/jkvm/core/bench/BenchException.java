@@ -1,8 +1,0 @@
-package io.jkvm.core.bench;
-
-/** A benchmark run failed: a VMM did not start, the guest failed, or the run timed out. */
-public final class BenchException extends RuntimeException {
-    public BenchException(String message) {
-        super(message);
-    }
-}

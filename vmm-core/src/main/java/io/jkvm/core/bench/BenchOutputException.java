@@ -1,8 +1,0 @@
-package io.jkvm.core.bench;
-
-/** The guest's benchmark output is not what blkbench prints: a malformed line, or markers out of order. */
-public final class BenchOutputException extends RuntimeException {
-    public BenchOutputException(String message) {
-        super(message);
-    }
-}

@@ -1,5 +1,0 @@
-package io.jkvm.core.bench;
-
-/** One workload of one boot: the guest's figures and how the counters moved between its markers. */
-record WorkloadSample(WorkloadResult result, Counters delta) {
-}
