@@ -161,10 +161,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
      * the VMM maps into the guest read-only at {@link #base}) holding what a read of each register would return,
      * so that reads need no exit; writes still arrive through {@link #write}. It also offers InterruptACK writes of
      * {@link #INT_USED_BUFFER} to the registrar, so that the interrupt handler's acknowledgement needs no exit
-     * either. Such an acknowledgement is then not seen, and the used-buffer bit of InterruptStatus stays set once
-     * raised: Linux's handler reads it, acknowledges, and scans the used rings, which finds nothing on an
-     * interrupt with nothing new; clearing the bit on an acknowledgement that arrives late (it is an event on the
-     * loop) could hide a buffer used after the guest's scan. Other acknowledgements still exit and clear as usual.
+     * either; the device does not see them ({@link InterruptStatus} says why that is safe).
      */
     public void mirrorRegisters(GuestMemory page) {
         RegisterPage p = new RegisterPage(page);
@@ -173,7 +170,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             this.page = p;
             interruptStatus.showOn(p);
             renderRegisters();
-            doorbells.armAck(() -> metrics.ackWakeups.inc());
+            doorbells.armAck();
         } finally {
             lock.unlock();
         }
@@ -710,15 +707,20 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         }
 
         @Override
-        public void configChanged() {
+        public void changeConfig(Runnable change) {
             lock.lock();
             try {
-                if (active == this) {
-                    configGeneration++;
-                    renderRegisters();
-                    if ((status & DRIVER_OK) != 0) {
-                        signalConfigChange();
-                    }
+                // Even for a context that is no longer active: the configuration space is the device's, and a
+                // driver of a later activation may be reading it.
+                configGeneration++;
+                if (page != null) {
+                    page.beginConfigChange(configGeneration);
+                }
+                change.run();
+                configGeneration++;
+                renderRegisters();
+                if (active == this && (status & DRIVER_OK) != 0) {
+                    signalConfigChange();
                 }
             } finally {
                 lock.unlock();

@@ -2,6 +2,7 @@ package io.jkvm.devices.virtio;
 
 import io.jkvm.devices.memory.GuestMemory;
 
+import java.lang.invoke.VarHandle;
 import java.util.function.ToIntFunction;
 
 /**
@@ -30,14 +31,32 @@ final class RegisterPage {
         this.page = page;
     }
 
-    /** Writes every readable register (registers gives a read's value), configuration space and interruptStatus. */
+    /**
+     * Writes every readable register (registers gives a read's value), configuration space and interruptStatus.
+     * ConfigGeneration goes after configuration space, with release: a driver that reads the new generation reads
+     * the configuration it names (see {@link #beginConfigChange}).
+     */
     void render(ToIntFunction<MmioRegister> registers, VirtioDevice device, int interruptStatus) {
         for (MmioRegister r : READABLE) {
-            page.putInt(r.offset(), registers.applyAsInt(r));
+            if (r != MmioRegister.CONFIG_GENERATION) {
+                page.putInt(r.offset(), registers.applyAsInt(r));
+            }
         }
         device.readConfig(0, config, config.length);
         page.write(MmioRegister.CONFIG_OFFSET, config, 0, config.length);
+        page.putIntRelease(MmioRegister.CONFIG_GENERATION.offset(), registers.applyAsInt(MmioRegister.CONFIG_GENERATION));
         renderInterruptStatus(interruptStatus);
+    }
+
+    /**
+     * Shows generation before configuration space starts to change. The driver reads ConfigGeneration, the fields,
+     * and ConfigGeneration again, and retries when the two differ (2.5.1, 4.2.2.2); the guest reads this page while
+     * it is being written, so the generation changes both before the first new byte can be seen and after the last
+     * (in {@link #render}): a read that overlaps the change in any way sees two different generations.
+     */
+    void beginConfigChange(int generation) {
+        page.putIntRelease(MmioRegister.CONFIG_GENERATION.offset(), generation);
+        VarHandle.storeStoreFence(); // the configuration bytes written next stay after it
     }
 
     /** Release: the page holds the new status before the interrupt that makes the guest read it. */
