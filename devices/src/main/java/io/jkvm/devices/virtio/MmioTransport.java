@@ -163,8 +163,8 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
      * {@link #INT_USED_BUFFER} to the registrar, so that the interrupt handler's acknowledgement needs no exit
      * either; the device does not see them ({@link InterruptStatus} says why that is safe).
      */
-    public void mirrorRegisters(GuestMemory page) {
-        RegisterPage p = new RegisterPage(page);
+    public void mirrorRegisters(GuestMemory page, PageMapping mapping) {
+        RegisterPage p = new RegisterPage(page, mapping);
         lock.lock();
         try {
             this.page = p;
@@ -716,9 +716,15 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
                 if (page != null) {
                     page.beginConfigChange(configGeneration);
                 }
-                change.run();
-                configGeneration++;
-                renderRegisters();
+                try {
+                    change.run();
+                    configGeneration++;
+                    renderRegisters();
+                } finally {
+                    if (page != null) {
+                        page.endConfigChange();
+                    }
+                }
                 if (active == this && (status & DRIVER_OK) != 0) {
                     signalConfigChange();
                 }

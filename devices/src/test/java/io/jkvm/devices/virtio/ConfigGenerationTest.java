@@ -66,6 +66,24 @@ class ConfigGenerationTest {
     CountingIrq irq = new CountingIrq();
     Device device = new Device();
     GuestMemory page;
+    /** Whether the page is over the window; page reads and (un)mapping exclude each other, as under KVM's SRCU. */
+    boolean mapped;
+    final Object slot = new Object();
+    final PageMapping mapping = new PageMapping() {
+        @Override
+        public void unmap() {
+            synchronized (slot) {
+                mapped = false;
+            }
+        }
+
+        @Override
+        public void map() {
+            synchronized (slot) {
+                mapped = true;
+            }
+        }
+    };
     MmioTransport transport;
     MmioDriver driver;
 
@@ -73,7 +91,8 @@ class ConfigGenerationTest {
         transport = new MmioTransport(device, mem, BASE, irq, DoorbellRegistrar.EXIT, loop);
         if (registers == Registers.PAGE) {
             page = GuestMemory.allocate((int) MmioTransport.WINDOW_SIZE);
-            transport.mirrorRegisters(page);
+            transport.mirrorRegisters(page, mapping);
+            mapping.map();
         }
         driver = new MmioDriver(transport, mem);
         driver.start(0, 8);
@@ -87,9 +106,16 @@ class ConfigGenerationTest {
         loop.close();
     }
 
-    /** A 32-bit guest read of the window: from the page when there is one, else an exit. */
+    /** A 32-bit guest read of the window: from the page while it is mapped, else an exit. */
     int read(int offset) {
-        return page != null ? page.getIntAcquire(offset) : (int) transport.read(offset, 4);
+        if (page != null) {
+            synchronized (slot) {
+                if (mapped) {
+                    return page.getIntAcquire(offset);
+                }
+            }
+        }
+        return (int) transport.read(offset, 4);
     }
 
     int generation() {
@@ -111,26 +137,31 @@ class ConfigGenerationTest {
     }
 
     /**
-     * Bumped before: while the change runs, a driver that read the old generation already sees another one; and
-     * after: while the page takes the new bytes, its generation is not yet the final one.
+     * While the change runs the page is away (reads exit and wait), its generation has moved already, and while it
+     * takes the new bytes its generation is not yet the final one, which comes after them.
      */
     @Test
-    void theGenerationMovesBeforeTheChangeAndAgainAfterTheNewBytesAreInThePage() {
+    void thePageIsAwayDuringTheChangeAndItsGenerationMovesBeforeAndAfterTheNewBytes() {
         start(Registers.PAGE);
-        int before = generation();
+        int gen = MmioRegister.CONFIG_GENERATION.offset();
+        int before = page.getInt(gen);
         List<Integer> duringRender = new ArrayList<>();
-        device.onReadConfig = () -> duringRender.add(generation());
+        boolean[] mappedDuringChange = new boolean[1];
+        device.onReadConfig = () -> duringRender.add(page.getInt(gen));
         int[] duringChange = new int[1];
         device.context().changeConfig(() -> {
-            duringChange[0] = generation();
+            duringChange[0] = page.getInt(gen);
+            mappedDuringChange[0] = mapped;
             device.config.putLong(0, 0x0000_0009_0000_0009L);
         });
-        int after = generation();
+        int after = page.getInt(gen);
+        assertTrue(!mappedDuringChange[0], "guest reads exit while the configuration changes");
+        assertTrue(mapped, "and the page is back afterwards");
         assertNotEquals(before, duringChange[0], "the generation moved before the first new byte");
         assertTrue(duringRender.stream().allMatch(g -> g == duringChange[0]),
                 "while the page takes the new bytes it still shows the in-between generation: " + duringRender);
         assertNotEquals(duringChange[0], after, "and moves again once the new bytes are in the page");
-        assertNotEquals(before, after);
+        assertEquals(9, page.getInt(MmioRegister.CONFIG_OFFSET + 4));
     }
 
     /** The driver's loop against a device changing its configuration as fast as it can. */

@@ -72,7 +72,7 @@ class InterruptInterleavingTest {
         transport = new MmioTransport(device, mem, BASE, irq, ackOnly, loop);
         if (registers == Registers.PAGE) {
             page = GuestMemory.allocate((int) MmioTransport.WINDOW_SIZE);
-            transport.mirrorRegisters(page);
+            transport.mirrorRegisters(page, PageMapping.FIXED);
             assertNotNull(kvm.registration(ACK, MmioTransport.INT_USED_BUFFER));
         }
         driver = new MmioDriver(transport, mem);

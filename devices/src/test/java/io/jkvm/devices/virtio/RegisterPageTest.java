@@ -41,7 +41,7 @@ class RegisterPageTest {
         kvm = new RecordingRegistrar();
         device = new TestDevice(2, 16);
         transport = new MmioTransport(device, mem, BASE, new CountingIrq(), kvm, loop);
-        transport.mirrorRegisters(page);
+        transport.mirrorRegisters(page, PageMapping.FIXED);
         driver = new MmioDriver(transport, mem, BASE, kvm);
     }
 
