@@ -1,6 +1,7 @@
 package io.jkvm.core.cli;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,6 +58,7 @@ public final class ClassArchive {
         Path list = archive.resolveSibling(tag + ".classlist");
         Path tmp = archive.resolveSibling(tag + ".tmp");
         try {
+            extractJnaDispatch(jnaFolder(archive));
             if (aot) {
                 // The JVM writes the cache at exit (JEP 514); the training run uses jkvm's own GC, as its
                 // profiles and linked classes are for that.
@@ -78,6 +80,36 @@ public final class ClassArchive {
         } finally {
             Files.deleteIfExists(list);
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Where bin/jkvm points JNA (-Djna.boot.library.path) for this archive: ARCHIVE.jna. */
+    static Path jnaFolder(Path archive) {
+        return archive.resolveSibling(archive.getFileName() + ".jna");
+    }
+
+    /**
+     * JNA's native half (libjnidispatch.so, from the JNA jar on this class path), extracted once beside the
+     * archive: otherwise every start of jkvm writes it to a new temporary file (and seeds a SecureRandom for its
+     * name) before it can make its first system call. A copy that does not load is skipped by JNA, which then
+     * extracts as before.
+     */
+    static void extractJnaDispatch(Path folder) throws IOException {
+        String resource = "/com/sun/jna/" + com.sun.jna.Platform.RESOURCE_PREFIX + "/"
+                + System.mapLibraryName("jnidispatch");
+        try (InputStream in = com.sun.jna.Native.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                return; // no native library for this platform in the jar: JNA says so when it is used
+            }
+            Files.createDirectories(folder);
+            Path tmp = folder.resolve("jnidispatch." + ProcessHandle.current().pid() + ".tmp");
+            try {
+                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, folder.resolve(System.mapLibraryName("jnidispatch")),
+                        StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
         }
     }
 
