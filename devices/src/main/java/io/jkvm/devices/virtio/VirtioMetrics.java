@@ -9,8 +9,6 @@ public final class VirtioMetrics extends Metrics {
     public final Counter exitNotifications = counter("exit_notifications");
     /** Doorbell eventfds that woke the event loop. */
     public final Counter doorbellWakeups = counter("doorbell_wakeups");
-    /** InterruptACK writes taken by an ioeventfd (register page mode) that woke the event loop. */
-    public final Counter ackWakeups = counter("ack_wakeups");
     /** Used buffer interrupts sent. */
     public final Counter usedInterrupts = counter("used_interrupts");
     /** Configuration change interrupts sent. */

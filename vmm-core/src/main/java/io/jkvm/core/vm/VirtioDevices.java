@@ -13,6 +13,7 @@ import io.jkvm.devices.memory.GuestMemory;
 import io.jkvm.devices.rng.VirtioRng;
 import io.jkvm.devices.virtio.DoorbellRegistrar;
 import io.jkvm.devices.virtio.MmioTransport;
+import io.jkvm.devices.virtio.PageMapping;
 import io.jkvm.devices.virtio.VirtioDevice;
 
 import java.io.OutputStream;
@@ -90,9 +91,22 @@ final class VirtioDevices implements AutoCloseable {
             // Reads of the window hit this page; writes to a read-only slot exit as MMIO, or signal an ioeventfd.
             MmapRegion page = MmapRegion.anonymous(MmioTransport.WINDOW_SIZE);
             pages.add(page);
-            t.mirrorRegisters(new GuestMemory(page.regions(0)));
-            vm.setUserMemoryRegion(FIRST_PAGE_SLOT + index, KvmUserspaceMemoryRegion.KVM_MEM_READONLY, base,
-                    MmioTransport.WINDOW_SIZE, page.hostAddress());
+            int slot = FIRST_PAGE_SLOT + index;
+            PageMapping mapping = new PageMapping() {
+                @Override
+                public void unmap() { // a slot of size 0 is deleted (api.rst, KVM_SET_USER_MEMORY_REGION)
+                    vm.setUserMemoryRegion(slot, KvmUserspaceMemoryRegion.KVM_MEM_READONLY, base, 0,
+                            page.hostAddress());
+                }
+
+                @Override
+                public void map() {
+                    vm.setUserMemoryRegion(slot, KvmUserspaceMemoryRegion.KVM_MEM_READONLY, base,
+                            MmioTransport.WINDOW_SIZE, page.hostAddress());
+                }
+            };
+            t.mirrorRegisters(new GuestMemory(page.regions(0)), mapping);
+            mapping.map();
         }
         mmio.add(base, MmioTransport.WINDOW_SIZE, device.name() + index, t);
     }
