@@ -6,6 +6,7 @@ import io.jkvm.core.host.HostCheck;
 import io.jkvm.core.kvm.Kvm;
 import io.jkvm.core.kvm.KvmCap;
 import io.jkvm.core.kvm.KvmException;
+import io.jkvm.core.vm.BootTimes;
 import io.jkvm.core.vm.Vm;
 import io.jkvm.core.vm.VmConfig;
 import io.jkvm.core.vm.VmExit;
@@ -95,6 +96,11 @@ final class RunCommand implements Callable<Integer> {
             + "ports and addresses that no device claimed.")
     boolean verbose;
 
+    @Option(names = "--boot-times", description = "Print at exit when jkvm reached each step of the boot, in ms "
+            + "after bin/jkvm started: exec (the JVM's start), main, run, vm-created, kernel-loaded, vm-ready, "
+            + "first-vcpu-entry, first-console-byte.")
+    boolean bootTimes;
+
     @Option(names = "--stats", description = "Print userspace exits by reason, port and address at exit.")
     boolean stats;
 
@@ -105,6 +111,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        BootTimes.reached(BootTimes.Step.RUN);
         err = spec.commandLine().getErr();
         VmConfig config;
         try {
@@ -142,6 +149,9 @@ final class RunCommand implements Callable<Integer> {
             err.flush();
             if (stats || verbose) {
                 printStats(vm);
+            }
+            if (bootTimes) {
+                err.println("jkvm: boot times: " + BootTimes.describe());
             }
             vm.close(); // closes the disks, which fsyncs each writable one
         }
