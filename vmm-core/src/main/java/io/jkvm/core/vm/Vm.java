@@ -51,6 +51,7 @@ public final class Vm implements AutoCloseable {
         kvm = Kvm.open();
         try {
             vm = kvm.createVm();
+            BootTimes.reached(BootTimes.Step.VM_CREATED);
             // Intel VMX needs both ranges (real-mode TSS, identity map); they sit below the IOAPIC, outside RAM.
             vm.setIdentityMapAddr(Layout.KVM_IDENTITY_MAP_ADDRESS);
             vm.setTssAddr(Layout.KVM_TSS_ADDRESS);
@@ -59,6 +60,7 @@ public final class Vm implements AutoCloseable {
             ram = GuestRam.allocate(vm, config.memory());
             loaded = LinuxLoader.load(ram.memory(), config.kernel(), config.initrd(), config.kernelCmdline(),
                     config.cpus(), config.memory());
+            BootTimes.reached(BootTimes.Step.KERNEL_LOADED);
 
             stop = new VmStop(this::kickAll);
             console = new PanicWatch(consoleOut);
@@ -76,6 +78,7 @@ public final class Vm implements AutoCloseable {
                 vcpus.add(new Vcpu(fd, pio, mmio, stop));
             }
             openVcpuStats();
+            BootTimes.reached(BootTimes.Step.VM_READY);
         } catch (RuntimeException e) {
             close();
             throw e;
