@@ -1,10 +1,6 @@
 package io.jkvm.core.cli;
 
-import io.jkvm.core.boot.LinuxLoader;
 import io.jkvm.core.boot.MpTable;
-import io.jkvm.core.host.HostCheck;
-import io.jkvm.core.kvm.Kvm;
-import io.jkvm.core.kvm.KvmCap;
 import io.jkvm.core.kvm.KvmException;
 import io.jkvm.core.vm.Vm;
 import io.jkvm.core.vm.VmConfig;
@@ -40,6 +36,11 @@ import java.util.concurrent.Callable;
             "128+N:signal N (SIGHUP 129, SIGINT 130, SIGTERM 143): the VM was stopped and its disks flushed"},
         footer = {"%nIn a terminal, Ctrl-A x quits jkvm and Ctrl-A Ctrl-A sends one Ctrl-A to the guest."})
 final class RunCommand implements Callable<Integer> {
+    @Option(names = "--config-file", paramLabel = "PATH",
+            description = "Firecracker's JSON configuration (boot-source, machine-config, drives, entropy) instead of "
+                    + "--kernel, --initrd, --cmdline, --memory, --cpus, --disk and --rng.")
+    Path configFile;
+
     @Option(names = "--kernel", paramLabel = "PATH",
             description = "bzImage to boot (default: the guest built by guest-images/build).")
     Path kernel;
@@ -103,7 +104,7 @@ final class RunCommand implements Callable<Integer> {
         VmConfig config;
         try {
             config = validate();
-        } catch (HostCannotRunGuests e) {
+        } catch (Preflight.HostCannotRunGuests e) {
             err.println("jkvm: " + e.getMessage());
             return Main.EXIT_NO_KVM;
         } catch (RuntimeException e) { // bad option, missing file, not a bzImage
@@ -150,6 +151,9 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private VmConfig validate() {
+        if (configFile != null) {
+            return fromConfigFile();
+        }
         Path k = kernel;
         Path i = initrd;
         String extra = cmdline;
@@ -169,7 +173,7 @@ final class RunCommand implements Callable<Integer> {
         }
         long ram;
         ram = MemorySize.parse(memory);
-        long hostRam = hostMemory();
+        long hostRam = Preflight.hostMemory();
         if (hostRam > 0 && ram > hostRam) {
             throw new IllegalArgumentException(String.format("--memory %s is more than this host's %s of RAM: ask "
                     + "for less", memory, MemorySize.format(hostRam)));
@@ -179,22 +183,22 @@ final class RunCommand implements Callable<Integer> {
         }
         VmConfig config = new VmConfig(k, i, extra, ram, cpus, parseDisks(), rng, parseConsole(), parseNotify(),
                 parseRegisters());
-        // Not a bzImage, command line too long, kernel + initrd larger than --memory: before anything starts.
-        LinuxLoader.plan(k, i, config.kernelCmdline(), cpus, ram);
-        HostCheck host = HostCheck.run(Kvm.DEVICE);
-        if (host.problem() != null) {
-            throw new HostCannotRunGuests(host.problem());
-        }
-        try (Kvm kvm = Kvm.open()) {
-            int max = kvm.checkExtension(KvmCap.MAX_VCPUS);
-            if (max <= 0) {
-                max = kvm.checkExtension(KvmCap.NR_VCPUS);
-            }
-            if (max > 0 && cpus > max) {
-                throw new IllegalArgumentException("--cpus " + cpus + " is more than this host's KVM allows ("
-                        + max + "): use at most " + max);
+        Preflight.check(config, "--memory", "--cpus");
+        return config;
+    }
+
+    /** The configuration file's VM, with this command's console, notification and register options. */
+    private VmConfig fromConfigFile() {
+        for (String o : new String[]{"--kernel", "--initrd", "--cmdline", "--memory", "--cpus", "--disk", "--rng"}) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
+                throw new IllegalArgumentException(o + " and --config-file both say what to boot: give the "
+                        + "configuration file alone, or drop it");
             }
         }
+        VmConfig c = ConfigFileReader.load().read(configFile);
+        VmConfig config = new VmConfig(c.kernel(), c.initrd(), c.userCmdline(), c.memory(), c.cpus(), c.disks(),
+                c.rng(), parseConsole(), parseNotify(), parseRegisters());
+        Preflight.check(config, "machine-config mem_size_mib", "machine-config vcpu_count");
         return config;
     }
 
@@ -248,13 +252,6 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** No usable /dev/kvm: a different exit status from bad input, since no option can fix it. */
-    private static final class HostCannotRunGuests extends RuntimeException {
-        HostCannotRunGuests(String message) {
-            super(message, null, false, false);
-        }
-    }
-
     private static void requireReadable(Path p, String what, String option) {
         if (!Files.exists(p)) {
             throw new IllegalArgumentException(what + " file " + p + " does not exist: check " + option);
@@ -274,20 +271,6 @@ final class RunCommand implements Callable<Integer> {
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
             return false; // missing, or no unix view: requireReadable says what is wrong
         }
-    }
-
-    /** MemTotal from /proc/meminfo in bytes, or 0 when unknown. */
-    private static long hostMemory() {
-        try {
-            for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (l.startsWith("MemTotal:")) {
-                    return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return 0;
-        }
-        return 0;
     }
 
     private void printStats(Vm vm) {

@@ -21,12 +21,14 @@ final class Vcpu implements Runnable {
     private final IoBus pio;
     private final IoBus mmio;
     private final VmStop stop;
+    private final PauseGate gate;
     final ExitCounters counters = new ExitCounters();
     /** Made in advance: when the heap is exhausted, describing the failure may itself fail. */
     private final VmExit died;
 
-    Vcpu(VcpuFd fd, IoBus pio, IoBus mmio, VmStop stop) {
+    Vcpu(VcpuFd fd, IoBus pio, IoBus mmio, VmStop stop, PauseGate gate) {
         this.fd = fd;
+        this.gate = gate;
         this.pio = pio;
         this.mmio = mmio;
         this.stop = stop;
@@ -50,6 +52,10 @@ final class Vcpu implements Runnable {
         KvmRun run = fd.kvmRun();
         try {
             while (!stop.stopped()) {
+                gate.parkIfPaused();
+                if (stop.stopped()) {
+                    break;
+                }
                 int reason;
                 try {
                     reason = fd.run();

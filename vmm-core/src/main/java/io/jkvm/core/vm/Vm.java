@@ -39,13 +39,18 @@ public final class Vm implements AutoCloseable {
     private final Serial8250 serial;
     private final PanicWatch console;
     private final IrqFdLine serialIrq;
+    private final IrqFdLine keyboardIrq;
+    private final I8042 i8042;
     private final List<Vcpu> vcpus = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
+    private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<KvmStats> vcpuStats = new ArrayList<>();
     /** Why the vCPUs' stats fds could not be opened (a kernel before 5.14), or null. */
     private String vcpuStatsProblem;
     private VirtioDevices devices;
     private final VmStop stop;
+    private final PauseGate gate;
+    /** The guest's kvmclock when it was paused, written back on resume. */
+    private long pausedClock;
 
     private Vm(VmConfig config, OutputStream consoleOut) {
         kvm = Kvm.open();
@@ -61,11 +66,14 @@ public final class Vm implements AutoCloseable {
                     config.cpus(), config.memory());
 
             stop = new VmStop(this::kickAll);
+            gate = new PauseGate(stop);
             console = new PanicWatch(consoleOut);
             serialIrq = new IrqFdLine(vm, SERIAL_IRQ);
             serial = new Serial8250(serialIrq, console);
             pio.add(SERIAL_PORT, 8, "serial", serial);
-            pio.add(I8042.BASE, I8042.LENGTH, "i8042", new I8042(this::reset));
+            keyboardIrq = new IrqFdLine(vm, I8042.IRQ);
+            i8042 = new I8042(this::reset, keyboardIrq);
+            pio.add(I8042.BASE, I8042.LENGTH, "i8042", i8042);
             pio.add(CmosRtc.BASE, CmosRtc.LENGTH, "rtc", new CmosRtc());
             devices = VirtioDevices.create(config, vm, ram.memory(), mmio, console, this::loopFailed);
 
@@ -73,7 +81,7 @@ public final class Vm implements AutoCloseable {
             for (int i = 0; i < config.cpus(); i++) {
                 VcpuFd fd = vm.createVcpu(i);
                 CpuSetup.configure(fd, cpuid, config.cpus(), loaded.cpu());
-                vcpus.add(new Vcpu(fd, pio, mmio, stop));
+                vcpus.add(new Vcpu(fd, pio, mmio, stop, gate));
             }
             openVcpuStats();
         } catch (RuntimeException e) {
@@ -144,6 +152,39 @@ public final class Vm implements AutoCloseable {
         stop.stop(exit);
     }
 
+    /**
+     * Stops every vCPU outside KVM_RUN and returns once none runs guest code; the guest's kvmclock is saved so that
+     * {@link #resume} can give it back, and the guest's clock does not count the pause. Devices keep serving
+     * requests already queued (as Firecracker's do); their interrupts wait in the irqchip. Call after {@link #run}
+     * has started the vCPUs.
+     */
+    public synchronized void pause() throws InterruptedException {
+        if (gate.paused()) {
+            return;
+        }
+        gate.pause(this::kickAll, () -> (int) threads.stream().filter(Thread::isAlive).count());
+        pausedClock = vm.getClock();
+    }
+
+    /** Lets the vCPUs run again, with the guest's clock where the pause stopped it. */
+    public synchronized void resume() {
+        if (!gate.paused()) {
+            return;
+        }
+        vm.setClock(pausedClock);
+        gate.resume();
+    }
+
+    /**
+     * Presses Ctrl+Alt+Del on the i8042 keyboard (Firecracker's SendCtrlAltDel); Linux's keyboard handler then
+     * restarts the machine, or signals init when init asked for that (reboot(2), LINUX_REBOOT_CMD_CAD_OFF).
+     */
+    public void sendCtrlAltDel() {
+        if (!i8042.sendCtrlAltDel()) {
+            throw new IllegalStateException("the guest has not read the keys sent before; try again later");
+        }
+    }
+
     private void loopFailed(Throwable t) {
         stop.stop(VmExit.failed("virtio event loop: " + Failures.describe(t)));
     }
@@ -155,6 +196,9 @@ public final class Vm implements AutoCloseable {
     }
 
     private void kickAll() {
+        if (gate != null) {
+            gate.release();
+        }
         for (Vcpu v : vcpus) {
             v.fd().kick();
         }
@@ -247,6 +291,9 @@ public final class Vm implements AutoCloseable {
         }
         if (serialIrq != null) {
             serialIrq.close();
+        }
+        if (keyboardIrq != null) {
+            keyboardIrq.close();
         }
         if (vm != null) {
             vm.close();
