@@ -42,7 +42,7 @@ final class RunCommand implements Callable<Integer> {
     Path configFile;
 
     @Option(names = "--kernel", paramLabel = "PATH",
-            description = "bzImage to boot (default: the guest built by guest-images/build).")
+            description = "The kernel: a bzImage or an ELF vmlinux (default: the guest built by guest-images/build).")
     Path kernel;
 
     @Option(names = "--initrd", paramLabel = "PATH", description = "initramfs (default: the default guest's, "
