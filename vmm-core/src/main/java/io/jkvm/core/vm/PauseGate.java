@@ -6,7 +6,8 @@ package io.jkvm.core.vm;
  */
 final class PauseGate {
     private final VmStop stop;
-    private boolean paused;
+    /** Volatile so that a vCPU checks it before each KVM_RUN without taking the lock. */
+    private volatile boolean paused;
     private int parked;
 
     PauseGate(VmStop stop) {
@@ -38,6 +39,9 @@ final class PauseGate {
 
     /** On a vCPU thread, before each KVM_RUN: waits here while paused (and the VM not stopped). */
     void parkIfPaused() throws InterruptedException {
+        if (!paused) {
+            return;
+        }
         synchronized (this) {
             if (!paused) {
                 return;
