@@ -7,7 +7,8 @@ import io.jkvm.devices.irq.IrqLine;
  * The i8042 keyboard controller, as much of it as Linux uses with {@code i8042.noaux i8042.nomux i8042.dumbkbd}
  * (jkvm's base command line): the controller commands of its probe (read and write the control byte, the self
  * tests), the reset line for {@code reboot=k} (command 0xFE ends the VM), and an AT keyboard that never gets
- * commands, only scancodes (set 2) pushed by the VMM, each with an edge on IRQ 1. That is how Ctrl+Alt+Del reaches
+ * commands, only scancodes pushed by the VMM (set 2, or set 1 when the control byte asks the controller to translate),
+ * each with an edge on IRQ 1. That is how Ctrl+Alt+Del reaches
  * the guest, as in Firecracker. Port 0x60 is data, 0x64 status (read) and command (write); the bit names are
  * Linux's (drivers/input/serio/i8042.h).
  */
@@ -28,6 +29,7 @@ final class I8042 implements BusDevice {
     static final int CTR_KBDINT = 0x01;
     static final int CTR_SYSFLAG = 0x04;
     static final int CTR_KBDDIS = 0x10;
+    static final int CTR_XLATE = 0x40;
 
     // Controller commands.
     static final int CMD_READ_CTR = 0x20;
@@ -43,10 +45,16 @@ final class I8042 implements BusDevice {
     static final int KBD_ACK = 0xfa;
 
     /**
-     * Ctrl, Alt, Delete pressed, then released in reverse order, in scancode set 2 (untranslated: the control byte
-     * has no XLATE bit): 0x14 left Ctrl, 0x11 left Alt, 0xE0 0x71 Delete, 0xF0 before a released key's code.
+     * Ctrl, Alt, Delete pressed, then released in reverse order, as the keyboard sends them, in scancode set 2:
+     * 0x14 left Ctrl, 0x11 left Alt, 0xE0 0x71 Delete, 0xF0 before a released key's code.
      */
     static final int[] CTRL_ALT_DEL = {0x14, 0x11, 0xe0, 0x71, 0xe0, 0xf0, 0x71, 0xf0, 0x11, 0xf0, 0x14};
+    /**
+     * The same as the controller passes them on with XLATE set in the control byte, as a PC's firmware leaves it and
+     * Linux keeps it (unless i8042.direct): set 1, where a release is the make code with bit 7 set. Linux's atkbd
+     * then expects translated codes (its port is SERIO_8042_XL).
+     */
+    static final int[] CTRL_ALT_DEL_TRANSLATED = {0x1d, 0x38, 0xe0, 0x53, 0xe0, 0xd3, 0xb8, 0x9d};
 
     /** What the controller holds for the guest: 16 bytes, as a real one's keyboard buffer. */
     private static final int BUFFER = 16;
@@ -56,7 +64,7 @@ final class I8042 implements BusDevice {
     private final int[] buffer = new int[BUFFER];
     private int head;
     private int count;
-    private int control = CTR_KBDINT | CTR_SYSFLAG;
+    private int control = CTR_KBDINT | CTR_SYSFLAG | CTR_XLATE;
     private int outputPort = 0x01; // bit 0: the reset line, high (not in reset)
     private int pendingCommand;
     private boolean lastWasCommand;
@@ -97,10 +105,11 @@ final class I8042 implements BusDevice {
 
     /** Presses Ctrl+Alt+Del; false when the guest has not read earlier keys yet and there is no room. */
     synchronized boolean sendCtrlAltDel() {
-        if (BUFFER - count < CTRL_ALT_DEL.length) {
+        int[] codes = (control & CTR_XLATE) != 0 ? CTRL_ALT_DEL_TRANSLATED : CTRL_ALT_DEL;
+        if (BUFFER - count < codes.length) {
             return false;
         }
-        for (int b : CTRL_ALT_DEL) {
+        for (int b : codes) {
             push(b);
         }
         return true;

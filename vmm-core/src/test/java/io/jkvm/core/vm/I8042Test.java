@@ -23,7 +23,7 @@ class I8042Test {
         assertEquals(0, kbc.read(CMD, 1) & I8042.STR_OBF, "nothing to flush at boot");
         kbc.write(CMD, 1, I8042.CMD_READ_CTR);
         assertEquals(I8042.STR_OBF, kbc.read(CMD, 1) & I8042.STR_OBF);
-        assertEquals(I8042.CTR_KBDINT | I8042.CTR_SYSFLAG, kbc.read(DATA, 1));
+        assertEquals(I8042.CTR_KBDINT | I8042.CTR_SYSFLAG | I8042.CTR_XLATE, kbc.read(DATA, 1));
         assertEquals(0, kbc.read(CMD, 1) & I8042.STR_OBF);
         kbc.write(CMD, 1, I8042.CMD_WRITE_CTR);
         kbc.write(DATA, 1, 0x45);
@@ -43,8 +43,26 @@ class I8042Test {
         assertEquals(2, resets);
     }
 
+    private List<Integer> drain() {
+        List<Integer> got = new ArrayList<>();
+        while ((kbc.read(CMD, 1) & I8042.STR_OBF) != 0) {
+            got.add((int) kbc.read(DATA, 1));
+        }
+        return got;
+    }
+
+    @Test
+    void ctrlAltDelTranslatedToSet1AsLinuxKeepsXlate() {
+        irqs = 0;
+        assertTrue(kbc.sendCtrlAltDel());
+        assertEquals(List.of(0x1d, 0x38, 0xe0, 0x53, 0xe0, 0xd3, 0xb8, 0x9d), drain());
+        assertEquals(8, irqs);
+    }
+
     @Test
     void ctrlAltDelIsElevenScancodesOneInterruptEach() {
+        kbc.write(CMD, 1, I8042.CMD_WRITE_CTR);
+        kbc.write(DATA, 1, I8042.CTR_KBDINT | I8042.CTR_SYSFLAG); // i8042.direct: no translation
         irqs = 0;
         assertTrue(kbc.sendCtrlAltDel());
         List<Integer> got = new ArrayList<>();
