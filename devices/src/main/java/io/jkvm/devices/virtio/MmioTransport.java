@@ -1,7 +1,6 @@
 package io.jkvm.devices.virtio;
 
 import io.jkvm.devices.bus.BusDevice;
-import io.jkvm.devices.event.EventFd;
 import io.jkvm.devices.event.EventLoop;
 import io.jkvm.devices.irq.IrqLine;
 import io.jkvm.devices.log.RateLimitedLog;
@@ -9,9 +8,7 @@ import io.jkvm.devices.memory.GuestMemory;
 
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.IntBinaryOperator;
 
 import static io.jkvm.devices.virtio.DeviceStatus.ACKNOWLEDGE;
 import static io.jkvm.devices.virtio.DeviceStatus.DEVICE_NEEDS_RESET;
@@ -25,13 +22,13 @@ import static io.jkvm.devices.virtio.DeviceStatus.FEATURES_OK;
  * {@link VirtioDevice}: the register file, the device status state machine, feature negotiation, queue setup and
  * interrupts. The VMM maps it at {@code base} for {@link #WINDOW_SIZE} bytes on its MMIO bus.
  *
- * <p>When the driver makes a queue ready the transport creates an eventfd for it, watches it on the {@link EventLoop}
- * and offers it to the {@link DoorbellRegistrar} for {@code base + 0x50} with datamatch = queue index. If the
- * registrar takes it (KVM_IOEVENTFD), notifications never exit and the queue is served on the loop thread; if not, a
- * QueueNotify write arrives here and the queue is served on the calling vCPU thread.
+ * <p>Beside it are the parts that exist because of KVM: {@link Doorbells} gives each ready queue an eventfd (a
+ * notification the registrar takes is served on the loop thread; one it declines arrives here as a QueueNotify write
+ * and is served on the calling vCPU thread), and a {@link RegisterPage} serves register reads from memory.
  *
  * <p>Threading: one lock serialises register accesses, queue processing and device callbacks. InterruptStatus and
- * InterruptACK bypass it (an atomic), so a vCPU in the interrupt handler does not wait for a long disk request.
+ * InterruptACK bypass it ({@link InterruptStatus}), so a vCPU in the interrupt handler does not wait for a long disk
+ * request.
  * One wake-up serves a bounded amount of work ({@link QueueDrain}), and {@link #close} waits a bounded time for the
  * lock. Nothing the guest writes makes a method of this class throw, and its warnings are rate-limited.
  */
@@ -45,16 +42,6 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
     public static final int INT_CONFIG_CHANGE = 2;
 
     private static final System.Logger LOG = System.getLogger(MmioTransport.class.getName());
-    private static final IntBinaryOperator OR = (a, b) -> a | b;
-    private static final IntBinaryOperator CLEAR = (a, b) -> a & ~b;
-    /** The registers a driver reads (4.2.2), InterruptStatus aside; what a register page mirrors. */
-    private static final MmioRegister[] READABLE = {MmioRegister.MAGIC_VALUE, MmioRegister.VERSION,
-            MmioRegister.DEVICE_ID, MmioRegister.VENDOR_ID, MmioRegister.DEVICE_FEATURES, MmioRegister.QUEUE_NUM_MAX,
-            MmioRegister.QUEUE_READY, MmioRegister.STATUS, MmioRegister.CONFIG_GENERATION, MmioRegister.SHM_LEN_LOW,
-            MmioRegister.SHM_LEN_HIGH, MmioRegister.SHM_BASE_LOW, MmioRegister.SHM_BASE_HIGH,
-            MmioRegister.QUEUE_RESET};
-    /** Configuration space mirrored: more than any of our devices has (virtio-blk's is the largest, 60 bytes). */
-    private static final int CONFIG_MIRROR_BYTES = 256;
     /** How long {@link #close} waits for a request in progress before it gives up on the device. */
     static final long CLOSE_WAIT_MILLIS = 2000;
     private static final int STATUS_BITS = ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK | DEVICE_NEEDS_RESET | FAILED;
@@ -62,21 +49,20 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
     private final VirtioDevice device;
     private final GuestMemory memory;
     private final long base;
-    private final IrqLine irq;
-    private final DoorbellRegistrar registrar;
     private final EventLoop loop;
     private final String label;
     /** Every warning a guest can trigger goes through here (a guest repeating a bad write must not flood logs). */
     private final RateLimitedLog warnings;
     private final long offeredFeatures;
     private final Virtqueue[] queues;
-    private final Doorbell[] doorbells;
+    private final Doorbells doorbells;
     private final Runnable[] kickTasks;
+    /** Per queue, polling before the loop sleeps, or null (off, the default; see {@link #pollBeforeSleeping}). */
+    private final QueuePoller[] pollers;
     private final VirtioMetrics metrics = new VirtioMetrics();
-    private final AtomicInteger interruptStatus = new AtomicInteger();
     private final ReentrantLock lock = new ReentrantLock();
+    private final InterruptStatus interruptStatus;
     private final byte[] configScratch = new byte[8];
-    private final byte[] pageConfig = new byte[CONFIG_MIRROR_BYTES];
 
     private int status;
     private int deviceFeaturesSel;
@@ -91,25 +77,23 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
     /** close() gave up on a request in progress: the device may still touch guest memory and the register page. */
     private volatile boolean abandoned;
     /** The register page the guest reads instead of exiting, or null (see {@link #mirrorRegisters}). */
-    private GuestMemory page;
-    private EventLoop.Subscription ackSubscription;
-    private boolean ackInKvm;
+    private RegisterPage page;
 
     public MmioTransport(VirtioDevice device, GuestMemory memory, long base, IrqLine irq, DoorbellRegistrar registrar,
                          EventLoop loop) {
         this.device = device;
         this.memory = memory;
         this.base = base;
-        this.irq = irq;
-        this.registrar = registrar;
         this.loop = loop;
         this.label = String.format("%s@0x%x", device.name(), base);
         this.warnings = new RateLimitedLog(LOG, label);
+        this.interruptStatus = new InterruptStatus(irq, lock, warnings);
         this.offeredFeatures = device.deviceFeatures() | VirtioFeatures.TRANSPORT;
         int n = device.queueCount();
         this.queues = new Virtqueue[n];
-        this.doorbells = new Doorbell[n];
+        this.doorbells = new Doorbells(base, n, registrar, loop, warnings);
         this.kickTasks = new Runnable[n];
+        this.pollers = new QueuePoller[n];
         for (int i = 0; i < n; i++) {
             queues[i] = new Virtqueue(memory, i, device.queueMaxSize(i));
             int index = i;
@@ -180,22 +164,34 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
      * the VMM maps into the guest read-only at {@link #base}) holding what a read of each register would return,
      * so that reads need no exit; writes still arrive through {@link #write}. It also offers InterruptACK writes of
      * {@link #INT_USED_BUFFER} to the registrar, so that the interrupt handler's acknowledgement needs no exit
-     * either. Such an acknowledgement is then not seen, and the used-buffer bit of InterruptStatus stays set once
-     * raised: Linux's handler reads it, acknowledges, and scans the used rings, which finds nothing on an
-     * interrupt with nothing new; clearing the bit on an acknowledgement that arrives late (it is an event on the
-     * loop) could hide a buffer used after the guest's scan. Other acknowledgements still exit and clear as usual.
+     * either; the device does not see them ({@link InterruptStatus} says why that is safe).
      */
-    public void mirrorRegisters(GuestMemory page) {
-        if (page.size() < WINDOW_SIZE) {
-            throw new IllegalArgumentException("the register page must cover the 4 KiB window");
-        }
+    public void mirrorRegisters(GuestMemory page, PageMapping mapping) {
+        RegisterPage p = new RegisterPage(page, mapping);
         lock.lock();
         try {
-            this.page = page;
+            this.page = p;
+            interruptStatus.showOn(p);
             renderRegisters();
-            EventFd fd = EventFd.create();
-            ackSubscription = loop.subscribe(fd, () -> metrics.ackWakeups.inc());
-            ackInKvm = offer(ackAddress(), INT_USED_BUFFER, fd, "InterruptACK");
+            doorbells.armAck();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * After the loop serves a queue whose doorbell rang, it keeps watching the queue for up to maxNanos
+     * ({@link QueuePoller}, {@link PollWindow}; 0 = never, and never on a host with one CPU). Call before the
+     * driver starts. Queues served on a vCPU thread (notifications that exit) are never polled.
+     */
+    public void pollBeforeSleeping(long maxNanos) {
+        long cap = PollWindow.forHost(maxNanos, Runtime.getRuntime().availableProcessors());
+        lock.lock();
+        try {
+            for (int i = 0; i < pollers.length; i++) {
+                pollers[i] = cap == 0 ? null
+                        : new QueuePoller(new PollWindow(cap), System::nanoTime, metrics.pollHits, metrics.pollMisses);
+            }
         } finally {
             lock.unlock();
         }
@@ -205,8 +201,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
     public boolean doorbellInKvm(int index) {
         lock.lock();
         try {
-            Doorbell d = index >= 0 && index < doorbells.length ? doorbells[index] : null;
-            return d != null && d.inKvm;
+            return doorbells.inKvm(index);
         } finally {
             lock.unlock();
         }
@@ -293,15 +288,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
                 }
                 return;
             case INTERRUPT_ACK:
-                interruptStatus.accumulateAndGet(v, CLEAR);
-                if (page != null) {
-                    lock.lock();
-                    try {
-                        renderInterruptStatus();
-                    } finally {
-                        lock.unlock();
-                    }
-                }
+                interruptStatus.acknowledge(v);
                 return;
             default:
                 lock.lock();
@@ -316,21 +303,8 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
 
     /** What reads of the readable registers and of configuration space return, into the page; lock held. */
     private void renderRegisters() {
-        if (page == null) {
-            return;
-        }
-        for (MmioRegister r : READABLE) {
-            page.putInt(r.offset(), readRegister(r));
-        }
-        device.readConfig(0, pageConfig, pageConfig.length);
-        page.write(MmioRegister.CONFIG_OFFSET, pageConfig, 0, pageConfig.length);
-        renderInterruptStatus();
-    }
-
-    /** Release: the page holds the new status before the interrupt that makes the guest read it. */
-    private void renderInterruptStatus() {
         if (page != null) {
-            page.putIntRelease(MmioRegister.INTERRUPT_STATUS.offset(), interruptStatus.get());
+            page.render(this::readRegister, device, interruptStatus.get());
         }
     }
 
@@ -446,7 +420,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             }
             armDoorbell(q.index());
         } else if (v == 0 && q.isReady()) {
-            releaseDoorbell(q.index());
+            doorbells.release(q.index());
             q.setReady(false);
         }
     }
@@ -537,7 +511,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         deviceFeaturesSel = 0;
         driverFeaturesSel = 0;
         queueSel = 0;
-        interruptStatus.set(0);
+        interruptStatus.clear();
     }
 
     private void deactivate() {
@@ -551,64 +525,108 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             }
         }
         for (int i = 0; i < queues.length; i++) {
-            releaseDoorbell(i);
+            doorbells.release(i);
             queues[i].reset();
         }
     }
 
     private void armDoorbell(int index) {
-        EventFd fd;
         try {
-            fd = EventFd.create();
+            doorbells.arm(index, this::rang);
         } catch (RuntimeException e) {
             needsReset("no eventfd", "queue " + index + ": cannot create an eventfd: " + e.getMessage(), null);
-            return;
         }
-        Doorbell d = new Doorbell(index);
-        d.subscription = loop.subscribe(fd, d);
-        d.inKvm = offer(notifyAddress(), index, fd, "queue " + index + " doorbell");
-        doorbells[index] = d;
     }
 
-    private void releaseDoorbell(int index) {
-        Doorbell d = doorbells[index];
-        if (d == null) {
-            return;
-        }
-        doorbells[index] = null;
-        withdraw(notifyAddress(), index, d.subscription, d.inKvm, "queue " + index + " doorbell");
-    }
-
-    /** Offers fd to the registrar for guest writes of datamatch to address; false when those writes will exit. */
-    private boolean offer(long address, int datamatch, EventFd fd, String what) {
+    /** A doorbell rang, on the loop thread: serve its queue unless it was released after the event was queued. */
+    private void rang(Doorbells.Doorbell d) {
+        QueuePoller poller;
+        lock.lock();
         try {
-            return registrar.register(address, datamatch, fd.fd());
-        } catch (RuntimeException e) {
-            warnings.warn("doorbell not registered", what + " not registered, its writes will exit: "
-                    + e.getMessage());
-            return false;
+            if (!d.live()) {
+                return;
+            }
+            metrics.doorbellWakeups.inc();
+            poller = pollers[d.index];
+            if (poller == null) {
+                processQueue(d.index);
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        // Polling takes the lock per look, so that a vCPU's register access waits for one look, not a window.
+        if (poller.rang(new Polled(d))) {
+            loop.execute(kickTasks[d.index]);
         }
     }
 
-    /** Undoes {@link #offer} (if it took) and closes the eventfd on the loop thread, after KVM let go of it. */
-    private void withdraw(long address, int datamatch, EventLoop.Subscription subscription, boolean inKvm,
-                          String what) {
-        if (inKvm) {
+    /** A doorbell's queue as the poller sees it; each call takes the lock and checks the queue is still live. */
+    private final class Polled implements QueuePoller.Queue {
+        private final Doorbells.Doorbell doorbell;
+
+        Polled(Doorbells.Doorbell doorbell) {
+            this.doorbell = doorbell;
+        }
+
+        /** With the lock held. */
+        private Virtqueue live() {
+            Virtqueue q = queues[doorbell.index];
+            return doorbell.live() && !closed && active != null && (status & (DEVICE_NEEDS_RESET | FAILED)) == 0
+                    && q.isStarted() ? q : null;
+        }
+
+        @Override
+        public boolean suppress() {
+            lock.lock();
             try {
-                registrar.unregister(address, datamatch, subscription.eventFd().fd());
-            } catch (RuntimeException e) {
-                warnings.warn("doorbell not unregistered", what + " unregister: " + e.getMessage());
+                Virtqueue q = live();
+                if (q != null) {
+                    q.watch(true);
+                }
+                return q != null;
+            } finally {
+                lock.unlock();
             }
         }
-        subscription.cancel();
-    }
 
-    private long notifyAddress() {
-        return base + MmioRegister.QUEUE_NOTIFY.offset();
-    }
+        @Override
+        public boolean hasAvailable() {
+            lock.lock();
+            try {
+                Virtqueue q = live();
+                return q == null || q.hasAvailable(); // a queue gone ends the watch; serve() then does nothing
+            } finally {
+                lock.unlock();
+            }
+        }
 
-    private long ackAddress() {
-        return base + MmioRegister.INTERRUPT_ACK.offset();
+        @Override
+        public boolean resume() {
+            lock.lock();
+            try {
+                Virtqueue q = live();
+                if (q == null) {
+                    return false;
+                }
+                q.watch(false);
+                return q.enableNotification();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void serve() {
+            lock.lock();
+            try {
+                if (doorbell.live()) {
+                    processQueue(doorbell.index);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
     }
 
     /** Serves queue index if the device is live; called with the lock held. */
@@ -639,26 +657,14 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
             }
         }
         if (notify) {
-            interruptStatus.accumulateAndGet(INT_USED_BUFFER, OR); // visible before the edge
-            renderInterruptStatus();
             metrics.usedInterrupts.inc();
-            triggerIrq();
+            interruptStatus.raise(INT_USED_BUFFER);
         }
     }
 
     private void signalConfigChange() {
-        interruptStatus.accumulateAndGet(INT_CONFIG_CHANGE, OR);
-        renderInterruptStatus();
         metrics.configInterrupts.inc();
-        triggerIrq();
-    }
-
-    private void triggerIrq() {
-        try {
-            irq.trigger();
-        } catch (RuntimeException e) {
-            warnings.log(System.Logger.Level.ERROR, "interrupt failed", e.toString(), e);
-        }
+        interruptStatus.raise(INT_CONFIG_CHANGE);
     }
 
     /**
@@ -746,10 +752,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         try {
             deactivate();
             status = 0;
-            if (ackSubscription != null) {
-                withdraw(ackAddress(), INT_USED_BUFFER, ackSubscription, ackInKvm, "InterruptACK");
-                ackSubscription = null;
-            }
+            doorbells.releaseAck();
         } finally {
             lock.unlock();
         }
@@ -761,31 +764,6 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
      */
     public boolean abandoned() {
         return abandoned;
-    }
-
-    /** A queue's eventfd on the loop: KVM (or anyone) writing it means "process this queue". */
-    private final class Doorbell implements Runnable {
-        final int index;
-        EventLoop.Subscription subscription;
-        boolean inKvm;
-
-        Doorbell(int index) {
-            this.index = index;
-        }
-
-        @Override
-        public void run() {
-            lock.lock();
-            try {
-                if (doorbells[index] != this) {
-                    return; // released after the event was queued
-                }
-                metrics.doorbellWakeups.inc();
-                processQueue(index);
-            } finally {
-                lock.unlock();
-            }
-        }
     }
 
     /** The device's view of one activation; inert once the device is reset. */
@@ -828,15 +806,26 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         }
 
         @Override
-        public void configChanged() {
+        public void changeConfig(Runnable change) {
             lock.lock();
             try {
-                if (active == this) {
+                // Even for a context that is no longer active: the configuration space is the device's, and a
+                // driver of a later activation may be reading it.
+                configGeneration++;
+                if (page != null) {
+                    page.beginConfigChange(configGeneration);
+                }
+                try {
+                    change.run();
                     configGeneration++;
                     renderRegisters();
-                    if ((status & DRIVER_OK) != 0) {
-                        signalConfigChange();
+                } finally {
+                    if (page != null) {
+                        page.endConfigChange();
                     }
+                }
+                if (active == this && (status & DRIVER_OK) != 0) {
+                    signalConfigChange();
                 }
             } finally {
                 lock.unlock();

@@ -55,6 +55,8 @@ public final class Virtqueue {
     private int nextAvail;
     private int nextUsed;
     private int checkedUsed;
+    /** The event loop is watching the avail index (QueuePoller): notifications stay off through a drain. */
+    private boolean watched;
 
     public Virtqueue(GuestMemory memory, int index, int maxSize) {
         if (maxSize < 1 || maxSize > MAX_SIZE || Integer.bitCount(maxSize) != 1) {
@@ -137,6 +139,7 @@ public final class Virtqueue {
         nextAvail = 0;
         nextUsed = 0;
         checkedUsed = 0;
+        watched = false;
     }
 
     /**
@@ -192,6 +195,7 @@ public final class Virtqueue {
         nextAvail = 0;
         nextUsed = 0;
         checkedUsed = 0;
+        watched = false;
         started = true;
     }
 
@@ -353,20 +357,38 @@ public final class Virtqueue {
         return (memory.getShort(availRing) & AVAIL_F_NO_INTERRUPT) == 0;
     }
 
-    /** Asks the driver not to notify while the device is draining the queue anyway (2.7.10). */
+    /** Asks the driver not to notify while the device is draining or watching the queue anyway (2.7.10). */
     public void disableNotification() {
-        if (!eventIdx) {
+        if (eventIdx) {
+            // An avail_event behind every entry the driver can add next: vring_need_event(event, new, old) is false
+            // for old >= nextAvail, so the driver stays quiet until enableNotification moves it.
+            memory.putShort(usedRing + 4 + 8L * size, (short) (nextAvail - 1));
+        } else {
             memory.putShort(usedRing, (short) USED_F_NO_NOTIFY);
         }
-        // With EVENT_IDX, avail_event still names an entry the device has already passed, so the driver stays quiet
-        // until enableNotification moves it.
+    }
+
+    /**
+     * Starts or ends a watch by the event loop: while on, notifications stay suppressed and
+     * {@link #enableNotification} only looks, so that a chain the driver adds just after a drain finds them off
+     * and is left to the watching loop. Ending it leaves them suppressed: the watcher re-enables and re-checks.
+     */
+    void watch(boolean on) {
+        watched = on;
+        if (on) {
+            disableNotification();
+        }
     }
 
     /**
      * Asks for a notification on the next available chain, then re-checks: returns true when chains arrived in the
-     * meantime and the caller must keep popping (they would not be notified).
+     * meantime and the caller must keep popping (they would not be notified). While the loop watches the queue
+     * ({@link #watch}), notifications stay off and this only looks.
      */
     public boolean enableNotification() {
+        if (watched) {
+            return hasAvailable();
+        }
         if (eventIdx) {
             memory.putShort(usedRing + 4 + 8L * size, (short) nextAvail);
         } else {

@@ -6,8 +6,11 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Runs bin/jkvm as a user would, in its own process, and captures what it printed and how it exited. Shared by the
@@ -29,6 +32,27 @@ public final class Jkvm {
     private Jkvm() {
     }
 
+    /** The command that runs bin/jkvm with args. */
+    public static List<String> command(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Repo.root().resolve("bin/jkvm").toString());
+        cmd.addAll(Arrays.asList(args));
+        return cmd;
+    }
+
+    /**
+     * The arguments of a run of the default guest (128 MiB) with options, whose /init runs script with /bin/sh
+     * (jkvm.script: base64, so the script may hold any character) and then powers off.
+     */
+    public static String[] scriptRun(String script, String... options) {
+        List<String> args = new ArrayList<>(List.of("run", "--kernel", GuestImages.kernel().toString(),
+                "--initrd", GuestImages.initrd().toString(), "--memory", "128M"));
+        args.addAll(Arrays.asList(options));
+        args.add("--cmdline");
+        args.add("quiet jkvm.script=" + Base64.getEncoder().encodeToString(script.getBytes(StandardCharsets.UTF_8)));
+        return args.toArray(new String[0]);
+    }
+
     public static Result run(String... args) {
         return run(null, null, 240, args);
     }
@@ -38,32 +62,107 @@ public final class Jkvm {
      * once), as a person types only once the guest is up: the 8250 driver clears its FIFO when it starts.
      */
     public static Result run(String waitFor, byte[] input, long timeoutSeconds, String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Repo.root().resolve("bin/jkvm").toString());
-        cmd.addAll(Arrays.asList(args));
+        Running p = start(command(args));
+        Thread feeder = new Thread(() -> {
+            if (waitFor == null || p.awaitOutput(Pattern.compile(Pattern.quote(waitFor)), timeoutSeconds) != null) {
+                feed(p.process.getOutputStream(), input);
+            }
+        });
+        feeder.setDaemon(true);
+        feeder.start();
+        return p.waitFor(timeoutSeconds);
+    }
+
+    /** Starts command (e.g. {@link #command}) with its output captured; stdin stays open until it ends. */
+    public static Running start(List<String> command) {
         try {
-            Process p = new ProcessBuilder(cmd).start();
-            ByteSink out = new ByteSink(p.getInputStream());
-            ByteSink err = new ByteSink(p.getErrorStream());
-            Thread feeder = new Thread(() -> {
-                if (waitFor == null || out.await(waitFor, p)) {
-                    feed(p.getOutputStream(), input);
+            return new Running(new ProcessBuilder(command).start());
+        } catch (IOException e) {
+            throw new AssertionError("cannot start " + command.get(0) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A process started by {@link #start}: what it printed so far, and how to wait for it or stop it. */
+    public static final class Running {
+        private final Process process;
+        private final ByteSink out;
+        private final ByteSink err;
+
+        private Running(Process process) {
+            this.process = process;
+            this.out = new ByteSink(process.getInputStream());
+            this.err = new ByteSink(process.getErrorStream());
+        }
+
+        public long pid() {
+            return process.pid();
+        }
+
+        public String stdout() {
+            return out.text();
+        }
+
+        /**
+         * Waits until stdout matches pattern and returns the first match, or null when the process ended first.
+         * Fails after timeoutSeconds.
+         */
+        public Matcher awaitOutput(Pattern pattern, long timeoutSeconds) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+            while (true) {
+                boolean alive = process.isAlive();
+                Matcher m = pattern.matcher(out.text());
+                if (m.find()) {
+                    return m;
                 }
-            });
-            feeder.setDaemon(true);
-            feeder.start();
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor();
+                if (!alive) {
+                    return null;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("no " + pattern + " in the output within " + timeoutSeconds + " s\n"
+                            + "--- stdout\n" + out.text() + "\n--- stderr\n" + err.text());
+                }
+                sleep(20);
+            }
+        }
+
+        /** Waits for the end; kills the process and fails after timeoutSeconds. */
+        public Result waitFor(long timeoutSeconds) {
+            try {
+                if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor();
+                    out.join();
+                    err.join();
+                    throw new AssertionError("jkvm did not end within " + timeoutSeconds + " s\n--- stdout\n"
+                            + out.text() + "\n--- stderr\n" + err.text());
+                }
                 out.join();
                 err.join();
-                throw new AssertionError("jkvm did not end within " + timeoutSeconds + " s\n--- stdout\n"
-                        + out.text() + "\n--- stderr\n" + err.text());
+                return new Result(process.exitValue(), out.text(), err.text());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
             }
-            out.join();
-            err.join();
-            return new Result(p.exitValue(), out.text(), err.text());
+        }
+    }
+
+    /** Sends signal (a kill(1) name: TERM, INT, KILL) to the process pid, which may be this one's child. */
+    public static void signal(long pid, String signal) {
+        try {
+            Process k = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+            if (k.waitFor() != 0) {
+                throw new AssertionError("kill -" + signal + " " + pid + " failed");
+            }
         } catch (IOException e) {
-            throw new AssertionError("cannot start bin/jkvm: " + e.getMessage(), e);
+            throw new AssertionError("cannot run kill: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
@@ -110,21 +209,6 @@ public final class Jkvm {
             synchronized (buf) {
                 return buf.toString(StandardCharsets.UTF_8);
             }
-        }
-
-        /** Waits until the output contains text; false when the process ended first. */
-        boolean await(String text, Process p) {
-            while (!text().contains(text)) {
-                if (!p.isAlive()) {
-                    return false;
-                }
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    return false;
-                }
-            }
-            return true;
         }
     }
 }
