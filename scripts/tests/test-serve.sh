@@ -48,7 +48,7 @@ kernel=$images/bzImage
 initrd=$images/initramfs.cpio.gz
 cp "$images/rootfs.ext4" "$work/rootfs.ext4"
 # The guest prints its uptime (kvm-clock) five times a second.
-script=$(printf 'echo "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"\nwhile :; do echo "tick $(cut -d" " -f1 /proc/uptime)"; sleep 0.2; done\n' | base64 -w0)
+script=$(printf 'echo "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"\necho "cmdline $(grep -o "root=[^ ]* r[ow]" /proc/cmdline)"\nwhile :; do echo "tick $(cut -d" " -f1 /proc/uptime)"; sleep 0.2; done\n' | base64 -w0)
 
 # --- the getting-started sequence
 "$jkvm" serve --api-sock "$sock" --id test-vm </dev/null >"$work/console" 2>"$work/err" &
@@ -73,8 +73,9 @@ if wait_for "$work/console" '^jkvm-init: ready$' 120; then
 else
     fail "no 'jkvm-init: ready' within 120 s of InstanceStart: $(tail -c 600 "$work/console") $(cat "$work/err")"
 fi
-tr -d '\r' <"$work/console" | grep -q 'root=/dev/vda rw' && ok "root=/dev/vda rw on the guest's command line" ||
-    fail "root=/dev/vda rw not on the guest's command line (the kernel prints it)"
+wait_for "$work/console" '^cmdline ' 30
+tr -d '\r' <"$work/console" | grep -qx 'cmdline root=/dev/vda rw' && ok "root=/dev/vda rw in the guest's /proc/cmdline" ||
+    fail "root=/dev/vda rw not in the guest's /proc/cmdline: $(tr -d '\r' <"$work/console" | grep '^cmdline')"
 wait_for "$work/console" '^tick ' 60 || fail "no tick from the guest"
 expect "a second InstanceStart" '400 {"fault_message":"InstanceStart is refused: the microVM has already been started (state Running); one microVM per process"}' \
     "$(api PUT /actions '{"action_type":"InstanceStart"}')"
@@ -104,8 +105,8 @@ else
     fail "guest clock across a 4 s pause: $before -> $after (expected less than 2.5 s; $(tr -d '\r' <"$work/console" | grep -m1 '^clocksource'))"
 fi
 expect "FlushMetrics" "204 " "$(api PUT /actions '{"action_type":"FlushMetrics"}')"
-grep -q '"exits.io":[1-9]' "$work/metrics.json" && ok "metrics line with jkvm's counters" ||
-    fail "no exits.io counter in $(cat "$work/metrics.json")"
+grep -q '"exits.KVM_EXIT_IO":[1-9]' "$work/metrics.json" && ok "metrics line with jkvm's counters" ||
+    fail "no exits.KVM_EXIT_IO counter in $(cat "$work/metrics.json")"
 
 # --- the refusals, each a 400 with its message, and the process goes on serving
 expect "unknown field" "400 {\"fault_message\":\"the PUT /machine-config body: unknown field 'vcpus': the fields are cpu_template, huge_pages, mem_size_mib, smt, track_dirty_pages, vcpu_count\"}" \
@@ -150,7 +151,7 @@ grep -q '\[test-vm:INFO\] PUT /actions: 204' "$work/fc.log" && ok "the log has t
     fail "log: $(head -c 300 "$work/fc.log")"
 
 # --- the same VM from a configuration file, and a bad one
-script2=$(printf 'echo "config-file guest $(cat /proc/cmdline | grep -o root=[^ ]*)"\n' | base64 -w0)
+script2=$(printf 'echo "config-file guest $(grep -o "root=[^ ]*" /proc/cmdline)"\n' | base64 -w0)
 cat >"$work/vm.json" <<JSON
 {
   "boot-source": {"kernel_image_path": "$kernel", "initrd_path": "$initrd", "boot_args": "jkvm.script=$script2"},
