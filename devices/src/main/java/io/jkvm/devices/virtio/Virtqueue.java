@@ -226,6 +226,11 @@ public final class Virtqueue {
         return chain;
     }
 
+    /** How many chains the driver has offered and the device not yet popped (at most the queue size if sane). */
+    public int available() {
+        return ((memory.getShortAcquire(availRing + 2) & 0xffff) - nextAvail) & 0xffff;
+    }
+
     /** Whether the driver has offered chains not yet popped. */
     public boolean hasAvailable() {
         return ((memory.getShortAcquire(availRing + 2) & 0xffff) != nextAvail);
@@ -333,6 +338,34 @@ public final class Virtqueue {
         nextUsed = (nextUsed + 1) & 0xffff;
         // 2.7.8 device requirements: the element and the buffer contents before idx. The release store orders all
         // earlier writes, including file reads into guest RAM, before the new idx becomes visible.
+        memory.putShortRelease(usedRing + 2, (short) nextUsed);
+    }
+
+    /**
+     * Gives back the last n popped chains, unused: the next pops return them again (Firecracker's undo_pop). For a
+     * device that needs several chains for one request and finds too few; popping has no side effect on the rings.
+     */
+    public void unpop(int n) {
+        if (n < 0 || n > size) {
+            throw new IllegalArgumentException("cannot unpop " + n + " chains of a queue of " + size);
+        }
+        nextAvail = (nextAvail - n) & 0xffff;
+    }
+
+    /**
+     * Writes a used element pos places after the last published one, without publishing it (QEMU's virtqueue_fill):
+     * several chains that carry one request become visible together through {@link #flushUsed}.
+     */
+    public void fillUsed(int pos, int head, int len) {
+        long elem = usedRing + 4 + 8L * ((nextUsed + pos) & (size - 1));
+        memory.putInt(elem, head);
+        memory.putInt(elem + 4, len);
+    }
+
+    /** Publishes the count elements written by {@link #fillUsed} with one used idx store (virtqueue_flush). */
+    public void flushUsed(int count) {
+        nextUsed = (nextUsed + count) & 0xffff;
+        // 2.7.8: elements and buffer contents before idx, as in addUsed.
         memory.putShortRelease(usedRing + 2, (short) nextUsed);
     }
 
