@@ -82,6 +82,12 @@ final class RunCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     String registers = "exit";
 
+    @Option(names = "--poll-us", paramLabel = "N",
+            description = "After serving a queue, the event loop keeps watching it for up to N microseconds before "
+                    + "it sleeps, the window adapting to the guest (0 = off; none on a one-CPU host) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long pollMicros = VmConfig.DEFAULT_POLL_MICROS;
+
     @Option(names = "--timeout", paramLabel = "SECONDS",
             description = "End the guest after this long, with exit status 124 (default: no limit).")
     long timeoutSeconds;
@@ -187,8 +193,11 @@ final class RunCommand implements Callable<Integer> {
         if (cpus < 1 || cpus > MpTable.MAX_CPUS) {
             throw new IllegalArgumentException("--cpus " + cpus + " is out of range: use 1 to " + MpTable.MAX_CPUS);
         }
+        if (pollMicros < 0 || pollMicros > 1_000_000) {
+            throw new IllegalArgumentException("--poll-us " + pollMicros + " is out of range: use 0 (off) to 1000000");
+        }
         VmConfig config = new VmConfig(k, i, extra, ram, cpus, parseDisks(), rng, parseConsole(), parseNotify(),
-                parseRegisters());
+                parseRegisters(), pollMicros);
         // Not a bzImage, command line too long, kernel + initrd larger than --memory: before anything starts.
         LinuxLoader.plan(k, i, config.kernelCmdline(), cpus, ram);
         HostCheck host = HostCheck.run(Kvm.DEVICE);

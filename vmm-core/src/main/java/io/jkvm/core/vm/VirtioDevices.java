@@ -39,17 +39,19 @@ final class VirtioDevices implements AutoCloseable {
     /** Memory slots of register pages: after guest RAM's (GuestRam uses one per RAM range, at most two). */
     private static final int FIRST_PAGE_SLOT = 8;
     private final VmConfig.Registers registers;
+    private final long pollMicros;
 
-    private VirtioDevices(EventLoop loop, VmConfig.Registers registers) {
+    private VirtioDevices(EventLoop loop, VmConfig.Registers registers, long pollMicros) {
         this.loop = loop;
         this.registers = registers;
+        this.pollMicros = pollMicros;
     }
 
     /** onLoopFailure hears of anything thrown on the event loop thread. */
     static VirtioDevices create(VmConfig config, VmFd vm, GuestMemory memory, IoBus mmio, OutputStream consoleOut,
             Consumer<Throwable> onLoopFailure) {
         VirtioDevices d = new VirtioDevices(config.virtioDeviceCount() == 0 ? null : new EventLoop("jkvm-virtio"),
-                config.registers());
+                config.registers(), config.pollMicros());
         try {
             if (d.loop != null) {
                 d.loop.onFailure(onLoopFailure);
@@ -86,6 +88,7 @@ final class VirtioDevices implements AutoCloseable {
         IrqFdLine irq = new IrqFdLine(vm, Layout.virtioIrq(index));
         irqs.add(irq);
         MmioTransport t = new MmioTransport(device, memory, base, irq, doorbells, loop);
+        t.pollBeforeSleeping(pollMicros * 1000);
         transports.add(t);
         if (registers == VmConfig.Registers.MEMORY) {
             // Reads of the window hit this page; writes to a read-only slot exit as MMIO, or signal an ioeventfd.
