@@ -15,6 +15,8 @@ record Counters(Map<String, Long> values) {
     static final String USER_MMIO_PREFIX = "user.mmio.";
     static final String KVM_PREFIX = "kvm.";
     static final String DEV_PREFIX = "dev.";
+    /** CPU time (user + system) of the VMM's process, in nanoseconds. */
+    static final String CPU_NANOS = "proc.cpu_ns";
 
     static final Counters NONE = new Counters(Map.of());
 
@@ -38,6 +40,16 @@ record Counters(Map<String, Long> values) {
     Counters minus(Counters earlier) {
         Map<String, Long> d = new TreeMap<>(values);
         earlier.values.forEach((k, v) -> d.merge(k, -v, Long::sum));
+        return new Counters(d);
+    }
+
+    /** These counters and name = value; a negative value (not known) leaves name out. */
+    Counters with(String name, long value) {
+        if (value < 0) {
+            return this;
+        }
+        Map<String, Long> d = new TreeMap<>(values);
+        d.put(name, value);
         return new Counters(d);
     }
 

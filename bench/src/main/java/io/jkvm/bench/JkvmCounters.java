@@ -4,6 +4,7 @@ import io.jkvm.core.bus.IoBus;
 import io.jkvm.core.vm.Vm;
 import io.jkvm.devices.virtio.MmioRegister;
 
+import java.lang.management.ManagementFactory;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -33,6 +34,9 @@ final class JkvmCounters implements CounterSource {
         }
         vm.kvmVcpuStats().forEach((k, v) -> m.put(Counters.KVM_PREFIX + k, v));
         vm.deviceMetrics().forEach((k, v) -> m.put(Counters.DEV_PREFIX + k, v));
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            m.put(Counters.CPU_NANOS, os.getProcessCpuTime());
+        }
         return new Counters(m);
     }
 

@@ -18,9 +18,12 @@ import java.util.concurrent.atomic.AtomicReference;
 final class JkvmPeer implements Peer {
     /** The mode name of --notify ioeventfd --registers memory. */
     static final String PAGE_MODE = "page";
+    /** The mode name of page plus polling (--poll-us). */
+    static final String POLL_MODE = "poll";
 
     private final VmConfig.Notify notify;
     private final VmConfig.Registers registers;
+    private final long pollMicros;
 
     JkvmPeer(VmConfig.Notify notify) {
         this(notify, VmConfig.Registers.EXIT);
@@ -28,8 +31,14 @@ final class JkvmPeer implements Peer {
 
     /** With Registers.MEMORY, the mode is "page": ioeventfd doorbells plus register reads from memory. */
     JkvmPeer(VmConfig.Notify notify, VmConfig.Registers registers) {
+        this(notify, registers, 0);
+    }
+
+    /** With polling (pollMicros > 0) on top of the page, the mode is "poll". */
+    JkvmPeer(VmConfig.Notify notify, VmConfig.Registers registers, long pollMicros) {
         this.notify = notify;
         this.registers = registers;
+        this.pollMicros = pollMicros;
     }
 
     @Override
@@ -39,13 +48,17 @@ final class JkvmPeer implements Peer {
 
     @Override
     public String mode() {
+        if (pollMicros > 0) {
+            return POLL_MODE;
+        }
         return registers == VmConfig.Registers.MEMORY ? PAGE_MODE : notify.name().toLowerCase(Locale.ROOT);
     }
 
     @Override
     public List<WorkloadSample> boot(BootSetup s) {
         VmConfig config = new VmConfig(s.kernel(), s.initrd(), s.plan().kernelCmdline(), s.memory(), s.cpus(),
-                List.of(new VmConfig.Disk(s.disk(), true)), true, VmConfig.Console.SERIAL, notify, registers);
+                List.of(new VmConfig.Disk(s.disk(), true)), true, VmConfig.Console.SERIAL, notify, registers,
+                pollMicros);
         AtomicReference<Vm> vm = new AtomicReference<>();
         // The acknowledgement goes in on another thread: the marker arrives inside the 8250's transmit, on a vCPU.
         ExecutorService acker = Executors.newSingleThreadExecutor(r -> {

@@ -11,7 +11,8 @@ enum Metric {
     USER_EXITS("user_exits_per_req", "user exits/req", Sample::userExitsPerRequest, "%.2f"),
     QUEUE_NOTIFY("queue_notify_exits_per_req", "QueueNotify/req", Sample::queueNotifyExitsPerRequest, "%.2f"),
     KVM_MMIO("kvm_mmio_exits_per_req", "KVM mmio/req", s -> s.kvmStatPerRequest("mmio_exits"), "%.2f"),
-    KVM_EXITS("kvm_exits_per_req", "KVM exits/req", s -> s.kvmStatPerRequest("exits"), "%.2f");
+    KVM_EXITS("kvm_exits_per_req", "KVM exits/req", s -> s.kvmStatPerRequest("exits"), "%.2f"),
+    CPU_US("vmm_cpu_us_per_req", "VMM CPU us/req", Sample::cpuMicrosPerRequest, "%.0f");
 
     final String key;
     final String header;

@@ -57,9 +57,14 @@ final class NotifyCommand implements Callable<Integer> {
     int warmup = 20;
 
     @Option(names = "--modes", paramLabel = "LIST", split = ",",
-            description = "Modes, comma-separated: ioeventfd, exit, and page (jkvm only: ioeventfd plus register "
-                    + "reads from memory, --registers memory) (default: ioeventfd,exit,page).")
-    List<String> modes = List.of("ioeventfd", "exit", "page");
+            description = "Modes, comma-separated: ioeventfd, exit, page (jkvm only: ioeventfd plus register "
+                    + "reads from memory, --registers memory) and poll (jkvm only: page plus polling, --poll-us) "
+                    + "(default: ioeventfd,exit,page,poll).")
+    List<String> modes = List.of("ioeventfd", "exit", "page", "poll");
+
+    @Option(names = "--poll-us", paramLabel = "N", description = "The polling cap of the poll mode, in microseconds "
+            + "(default: ${DEFAULT-VALUE}).")
+    long pollMicros = 50;
 
     @Option(names = "--no-qemu", description = "Leave out the QEMU microvm peer.")
     boolean noQemu;
@@ -205,19 +210,25 @@ final class NotifyCommand implements Callable<Integer> {
         }
         List<VmConfig.Notify> notifies = new ArrayList<>();
         boolean page = false;
+        boolean poll = false;
         for (String m : modes) {
-            if (m.strip().equals(JkvmPeer.PAGE_MODE)) {
-                if (page) {
+            if (m.strip().equals(JkvmPeer.PAGE_MODE) || m.strip().equals(JkvmPeer.POLL_MODE)) {
+                boolean isPage = m.strip().equals(JkvmPeer.PAGE_MODE);
+                if (isPage ? page : poll) {
                     throw new IllegalArgumentException("--modes names " + m + " twice");
                 }
-                page = true;
+                if (isPage) {
+                    page = true;
+                } else {
+                    poll = true;
+                }
                 continue;
             }
             VmConfig.Notify n = switch (m.strip()) {
                 case "ioeventfd" -> VmConfig.Notify.IOEVENTFD;
                 case "exit" -> VmConfig.Notify.EXIT;
                 default -> throw new IllegalArgumentException("--modes " + String.join(",", modes)
-                        + ": '" + m + "' is not a mode; use ioeventfd, exit and/or page");
+                        + ": '" + m + "' is not a mode; use ioeventfd, exit, page and/or poll");
             };
             if (notifies.contains(n)) {
                 throw new IllegalArgumentException("--modes names " + m + " twice");
@@ -248,6 +259,12 @@ final class NotifyCommand implements Callable<Integer> {
         }
         if (page) {
             peers.add(new JkvmPeer(VmConfig.Notify.IOEVENTFD, VmConfig.Registers.MEMORY));
+        }
+        if (poll) {
+            if (pollMicros < 1) {
+                throw new IllegalArgumentException("--poll-us " + pollMicros + ": the poll mode needs 1 or more");
+            }
+            peers.add(new JkvmPeer(VmConfig.Notify.IOEVENTFD, VmConfig.Registers.MEMORY, pollMicros));
         }
         List<String> qemuCommand = List.of();
         String countersProblem = null;

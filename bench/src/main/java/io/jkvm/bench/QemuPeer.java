@@ -73,7 +73,8 @@ final class QemuPeer implements Peer {
 
     private List<WorkloadSample> run(Process p, BootSetup s) {
         OutputStream stdin = p.getOutputStream();
-        CounterSource counters = debugfs == null ? () -> Counters.NONE : new KvmDebugfs(debugfs, p.pid());
+        CounterSource kvm = debugfs == null ? () -> Counters.NONE : new KvmDebugfs(debugfs, p.pid());
+        CounterSource counters = () -> kvm.sample().with(Counters.CPU_NANOS, ProcStat.cpuNanos(p.pid()));
         MarkerProtocol protocol = new MarkerProtocol(counters, () -> {
             try {
                 stdin.write('\n');

@@ -64,7 +64,7 @@ final class Results {
                 rows.add(row.toArray(new String[0]));
             }
         }
-        return layout(rows);
+        return Table.format(rows, 3);
     }
 
     /** requests/s ratios of the medians: ioeventfd over exit for each VMM, and jkvm over QEMU for each mode. */
@@ -94,32 +94,5 @@ final class Results {
             return Optional.empty();
         }
         return Optional.of(String.format(Locale.ROOT, "%.2f", x.median() / y.median()));
-    }
-
-    private static String layout(List<String[]> rows) {
-        int[] width = new int[rows.get(0).length];
-        for (String[] r : rows) {
-            for (int i = 0; i < r.length; i++) {
-                width[i] = Math.max(width[i], r[i].length());
-            }
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int k = 0; k < rows.size(); k++) {
-            String[] r = rows.get(k);
-            for (int i = 0; i < r.length; i++) {
-                // Names left-aligned, figures right-aligned.
-                String f = i < 3 ? "%-" + width[i] + "s" : "%" + width[i] + "s";
-                sb.append(String.format(f, r[i])).append(i == r.length - 1 ? "" : "  ");
-            }
-            sb.append('\n');
-            if (k == 0) {
-                int total = 0;
-                for (int w : width) {
-                    total += w + 2;
-                }
-                sb.append("-".repeat(total - 2)).append('\n');
-            }
-        }
-        return sb.toString();
     }
 }

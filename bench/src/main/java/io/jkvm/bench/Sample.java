@@ -51,6 +51,11 @@ record Sample(String vmm, String mode, int repetition, WorkloadResult result, Co
         return delta.has(key) ? delta.get(key) : 0;
     }
 
+    /** CPU time of the VMM's process per request, in microseconds (jkvm's includes the benchmark's own JVM). */
+    double cpuMicrosPerRequest() {
+        return delta.has(Counters.CPU_NANOS) ? perRequest(delta.get(Counters.CPU_NANOS)) / 1000 : Double.NaN;
+    }
+
     private double perRequest(long n) {
         return (double) n / result.requests();
     }

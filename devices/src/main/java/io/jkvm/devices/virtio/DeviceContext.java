@@ -26,8 +26,17 @@ public interface DeviceContext {
      */
     void kick(int queueIndex);
 
-    /** The configuration space changed: new ConfigGeneration and a configuration change interrupt. */
-    void configChanged();
+    /**
+     * Changes the configuration space: runs change (which writes it) with the transport's register file held, with
+     * ConfigGeneration bumped before and after, so that a driver never reads a torn configuration under the same
+     * generation (2.5.1), then sends a configuration change interrupt if the driver is live. Safe from any thread.
+     */
+    void changeConfig(Runnable change);
+
+    /** A configuration change with nothing to write (the device changed what it reports by other means). */
+    default void configChanged() {
+        changeConfig(() -> { });
+    }
 
     /** The device cannot go on: sets DEVICE_NEEDS_RESET (and tells the driver) with a logged reason. */
     void fail(String reason);

@@ -10,7 +10,7 @@ import java.util.function.Consumer;
  * The eventfds of one transport's window, from creation to close: a doorbell per ready queue, watched on the
  * {@link EventLoop} and offered to the {@link DoorbellRegistrar} for QueueNotify ({@code base + 0x50}) with
  * datamatch = queue index, and, with a register page, the eventfd that takes InterruptACK writes of
- * {@link MmioTransport#INT_USED_BUFFER}. Where the registrar declines (exit mode) the writes keep arriving through
+ * {@link MmioTransport#INT_USED_BUFFER} (not watched: nothing needs to hear them). Where the registrar declines (exit mode) the writes keep arriving through
  * {@link MmioTransport#write} on the vCPU thread. Not thread-safe: the transport calls it under its lock.
  */
 final class Doorbells {
@@ -20,8 +20,8 @@ final class Doorbells {
     private final EventLoop loop;
     private final RateLimitedLog warnings;
     private final Doorbell[] queues;
-    private EventLoop.Subscription ack;
-    private boolean ackInKvm;
+    /** The eventfd KVM signals for InterruptACK writes of the used-buffer bit, or null. */
+    private EventFd ack;
 
     Doorbells(long base, int queueCount, DoorbellRegistrar registrar, EventLoop loop, RateLimitedLog warnings) {
         this.notifyAddress = base + MmioRegister.QUEUE_NOTIFY.offset();
@@ -61,17 +61,36 @@ final class Doorbells {
         return d != null && d.inKvm;
     }
 
-    /** Offers InterruptACK writes of the used-buffer bit to the registrar; onAck runs on the loop for each. */
-    void armAck(Runnable onAck) {
+    /**
+     * Offers InterruptACK writes of the used-buffer bit to the registrar, so that they cost no exit (see
+     * {@link InterruptStatus} for why the device need not see them). KVM_IOEVENTFD needs an eventfd to signal, but
+     * nothing needs to hear it: the eventfd is not watched, so an acknowledgement wakes no thread either. Its
+     * counter only grows (the kernel's eventfd_signal saturates at 2^64 - 1 rather than fail) until the window
+     * closes. Throws when no eventfd can be created.
+     */
+    void armAck() {
         EventFd fd = EventFd.create();
-        ack = loop.subscribe(fd, onAck);
-        ackInKvm = offer(ackAddress, MmioTransport.INT_USED_BUFFER, fd, "InterruptACK");
+        if (offer(ackAddress, MmioTransport.INT_USED_BUFFER, fd, "InterruptACK")) {
+            ack = fd;
+        } else {
+            fd.close();
+        }
     }
 
-    /** Undoes {@link #armAck}, if it was called. */
+    /** Whether InterruptACK writes of the used-buffer bit go to an eventfd rather than exiting. */
+    boolean ackInKvm() {
+        return ack != null;
+    }
+
+    /** Undoes {@link #armAck}: the registrar lets go of the eventfd, then it is closed. */
     void releaseAck() {
         if (ack != null) {
-            withdraw(ackAddress, MmioTransport.INT_USED_BUFFER, ack, ackInKvm, "InterruptACK");
+            try {
+                registrar.unregister(ackAddress, MmioTransport.INT_USED_BUFFER, ack.fd());
+            } catch (RuntimeException e) {
+                warnings.warn("doorbell not unregistered", "InterruptACK unregister: " + e.getMessage());
+            }
+            ack.close();
             ack = null;
         }
     }

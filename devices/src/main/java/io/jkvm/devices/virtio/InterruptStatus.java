@@ -11,6 +11,26 @@ import java.util.concurrent.locks.ReentrantLock;
  * before the edge that makes the driver read it, and InterruptACK clears what the driver saw. Reads and
  * acknowledgements need no lock, so a vCPU in the interrupt handler never waits for a long disk request; raising
  * and rendering into a {@link RegisterPage} happen under the transport's lock, which orders them.
+ *
+ * <p>Where this departs from 4.2.2: with a register page, InterruptACK writes of the used-buffer bit go to an
+ * eventfd that nothing reads ({@link Doorbells#armAck}), so the device never hears that the driver "handled" the
+ * used buffers, and once raised the bit stays set until a reset or an acknowledgement that exits. That is safe for
+ * Linux's {@code vm_interrupt} (drivers/virtio/virtio_mmio.c), which reads InterruptStatus, writes it back to
+ * InterruptACK, and, for the used-buffer bit, runs {@code vring_interrupt} on every queue, which looks at each used
+ * ring's idx and returns IRQ_NONE when nothing is new:
+ * <ul>
+ * <li>no buffer is missed: a buffer is in the used ring before its bit is set and the line is raised (see
+ * {@link #raise}), so one used before the driver's scan is found by that scan, and one used after it raises the
+ * line again, and the next handler reads the bit set (as it would after a real acknowledgement, which could not
+ * come before the scan anyway);</li>
+ * <li>no interrupt is added: the line is raised once per completion batch, as in exit mode, and an edge (KVM_IRQFD
+ * without a resample fd), so a bit left set does not re-assert it; an edge that finds nothing new costs one scan and
+ * an IRQ_NONE, which Linux also sees in exit mode when the handler of the previous edge already took the buffers;</li>
+ * <li>clearing the bit when a late acknowledgement is finally seen (it would be an event on the loop, after the
+ * guest has moved on) could hide a buffer used in between: the next handler would read 0 and return without
+ * scanning, and that request would hang.</li>
+ * </ul>
+ * The configuration-change bit is not offered to the eventfd: its acknowledgement exits and clears it as 4.2.2 says.
  */
 final class InterruptStatus {
     private final AtomicInteger bits = new AtomicInteger();

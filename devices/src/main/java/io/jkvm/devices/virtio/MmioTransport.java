@@ -59,6 +59,8 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
     private final Virtqueue[] queues;
     private final Doorbells doorbells;
     private final Runnable[] kickTasks;
+    /** Per queue, polling before the loop sleeps, or null (off, the default; see {@link #pollBeforeSleeping}). */
+    private final QueuePoller[] pollers;
     private final VirtioMetrics metrics = new VirtioMetrics();
     private final ReentrantLock lock = new ReentrantLock();
     private final InterruptStatus interruptStatus;
@@ -93,6 +95,7 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         this.queues = new Virtqueue[n];
         this.doorbells = new Doorbells(base, n, registrar, loop, warnings);
         this.kickTasks = new Runnable[n];
+        this.pollers = new QueuePoller[n];
         for (int i = 0; i < n; i++) {
             queues[i] = new Virtqueue(memory, i, device.queueMaxSize(i));
             int index = i;
@@ -180,19 +183,34 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
      * the VMM maps into the guest read-only at {@link #base}) holding what a read of each register would return,
      * so that reads need no exit; writes still arrive through {@link #write}. It also offers InterruptACK writes of
      * {@link #INT_USED_BUFFER} to the registrar, so that the interrupt handler's acknowledgement needs no exit
-     * either. Such an acknowledgement is then not seen, and the used-buffer bit of InterruptStatus stays set once
-     * raised: Linux's handler reads it, acknowledges, and scans the used rings, which finds nothing on an
-     * interrupt with nothing new; clearing the bit on an acknowledgement that arrives late (it is an event on the
-     * loop) could hide a buffer used after the guest's scan. Other acknowledgements still exit and clear as usual.
+     * either; the device does not see them ({@link InterruptStatus} says why that is safe).
      */
-    public void mirrorRegisters(GuestMemory page) {
-        RegisterPage p = new RegisterPage(page);
+    public void mirrorRegisters(GuestMemory page, PageMapping mapping) {
+        RegisterPage p = new RegisterPage(page, mapping);
         lock.lock();
         try {
             this.page = p;
             interruptStatus.showOn(p);
             renderRegisters();
-            doorbells.armAck(() -> metrics.ackWakeups.inc());
+            doorbells.armAck();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * After the loop serves a queue whose doorbell rang, it keeps watching the queue for up to maxNanos
+     * ({@link QueuePoller}, {@link PollWindow}; 0 = never, and never on a host with one CPU). Call before the
+     * driver starts. Queues served on a vCPU thread (notifications that exit) are never polled.
+     */
+    public void pollBeforeSleeping(long maxNanos) {
+        long cap = PollWindow.forHost(maxNanos, Runtime.getRuntime().availableProcessors());
+        lock.lock();
+        try {
+            for (int i = 0; i < pollers.length; i++) {
+                pollers[i] = cap == 0 ? null
+                        : new QueuePoller(new PollWindow(cap), System::nanoTime, metrics.pollHits, metrics.pollMisses);
+            }
         } finally {
             lock.unlock();
         }
@@ -541,14 +559,92 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
 
     /** A doorbell rang, on the loop thread: serve its queue unless it was released after the event was queued. */
     private void rang(Doorbells.Doorbell d) {
+        QueuePoller poller;
         lock.lock();
         try {
-            if (d.live()) {
-                metrics.doorbellWakeups.inc();
+            if (!d.live()) {
+                return;
+            }
+            metrics.doorbellWakeups.inc();
+            poller = pollers[d.index];
+            if (poller == null) {
                 processQueue(d.index);
+                return;
             }
         } finally {
             lock.unlock();
+        }
+        // Polling takes the lock per look, so that a vCPU's register access waits for one look, not a window.
+        if (poller.rang(new Polled(d))) {
+            loop.execute(kickTasks[d.index]);
+        }
+    }
+
+    /** A doorbell's queue as the poller sees it; each call takes the lock and checks the queue is still live. */
+    private final class Polled implements QueuePoller.Queue {
+        private final Doorbells.Doorbell doorbell;
+
+        Polled(Doorbells.Doorbell doorbell) {
+            this.doorbell = doorbell;
+        }
+
+        /** With the lock held. */
+        private Virtqueue live() {
+            Virtqueue q = queues[doorbell.index];
+            return doorbell.live() && !closed && active != null && (status & (DEVICE_NEEDS_RESET | FAILED)) == 0
+                    && q.isStarted() ? q : null;
+        }
+
+        @Override
+        public boolean suppress() {
+            lock.lock();
+            try {
+                Virtqueue q = live();
+                if (q != null) {
+                    q.watch(true);
+                }
+                return q != null;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public boolean hasAvailable() {
+            lock.lock();
+            try {
+                Virtqueue q = live();
+                return q == null || q.hasAvailable(); // a queue gone ends the watch; serve() then does nothing
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public boolean resume() {
+            lock.lock();
+            try {
+                Virtqueue q = live();
+                if (q == null) {
+                    return false;
+                }
+                q.watch(false);
+                return q.enableNotification();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void serve() {
+            lock.lock();
+            try {
+                if (doorbell.live()) {
+                    processQueue(doorbell.index);
+                }
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -729,15 +825,26 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
         }
 
         @Override
-        public void configChanged() {
+        public void changeConfig(Runnable change) {
             lock.lock();
             try {
-                if (active == this) {
+                // Even for a context that is no longer active: the configuration space is the device's, and a
+                // driver of a later activation may be reading it.
+                configGeneration++;
+                if (page != null) {
+                    page.beginConfigChange(configGeneration);
+                }
+                try {
+                    change.run();
                     configGeneration++;
                     renderRegisters();
-                    if ((status & DRIVER_OK) != 0) {
-                        signalConfigChange();
+                } finally {
+                    if (page != null) {
+                        page.endConfigChange();
                     }
+                }
+                if (active == this && (status & DRIVER_OK) != 0) {
+                    signalConfigChange();
                 }
             } finally {
                 lock.unlock();

@@ -9,8 +9,10 @@ public final class VirtioMetrics extends Metrics {
     public final Counter exitNotifications = counter("exit_notifications");
     /** Doorbell eventfds that woke the event loop. */
     public final Counter doorbellWakeups = counter("doorbell_wakeups");
-    /** InterruptACK writes taken by an ioeventfd (register page mode) that woke the event loop. */
-    public final Counter ackWakeups = counter("ack_wakeups");
+    /** Chains found by polling a queue after serving it (no notification needed). */
+    public final Counter pollHits = counter("poll_hits");
+    /** Polling windows that ran out with nothing new (the loop then slept). */
+    public final Counter pollMisses = counter("poll_misses");
     /** Used buffer interrupts sent. */
     public final Counter usedInterrupts = counter("used_interrupts");
     /** Configuration change interrupts sent. */

@@ -55,6 +55,8 @@ public final class Virtqueue {
     private int nextAvail;
     private int nextUsed;
     private int checkedUsed;
+    /** The event loop is watching the avail index (QueuePoller): notifications stay off through a drain. */
+    private boolean watched;
 
     public Virtqueue(GuestMemory memory, int index, int maxSize) {
         if (maxSize < 1 || maxSize > MAX_SIZE || Integer.bitCount(maxSize) != 1) {
@@ -137,6 +139,7 @@ public final class Virtqueue {
         nextAvail = 0;
         nextUsed = 0;
         checkedUsed = 0;
+        watched = false;
     }
 
     /**
@@ -192,6 +195,7 @@ public final class Virtqueue {
         nextAvail = 0;
         nextUsed = 0;
         checkedUsed = 0;
+        watched = false;
         started = true;
     }
 
@@ -220,6 +224,11 @@ public final class Virtqueue {
         walk(head);
         nextAvail = (nextAvail + 1) & 0xffff;
         return chain;
+    }
+
+    /** How many chains the driver has offered and the device not yet popped (at most the queue size if sane). */
+    public int available() {
+        return ((memory.getShortAcquire(availRing + 2) & 0xffff) - nextAvail) & 0xffff;
     }
 
     /** Whether the driver has offered chains not yet popped. */
@@ -333,6 +342,34 @@ public final class Virtqueue {
     }
 
     /**
+     * Gives back the last n popped chains, unused: the next pops return them again (Firecracker's undo_pop). For a
+     * device that needs several chains for one request and finds too few; popping has no side effect on the rings.
+     */
+    public void unpop(int n) {
+        if (n < 0 || n > size) {
+            throw new IllegalArgumentException("cannot unpop " + n + " chains of a queue of " + size);
+        }
+        nextAvail = (nextAvail - n) & 0xffff;
+    }
+
+    /**
+     * Writes a used element pos places after the last published one, without publishing it (QEMU's virtqueue_fill):
+     * several chains that carry one request become visible together through {@link #flushUsed}.
+     */
+    public void fillUsed(int pos, int head, int len) {
+        long elem = usedRing + 4 + 8L * ((nextUsed + pos) & (size - 1));
+        memory.putInt(elem, head);
+        memory.putInt(elem + 4, len);
+    }
+
+    /** Publishes the count elements written by {@link #fillUsed} with one used idx store (virtqueue_flush). */
+    public void flushUsed(int count) {
+        nextUsed = (nextUsed + count) & 0xffff;
+        // 2.7.8: elements and buffer contents before idx, as in addUsed.
+        memory.putShortRelease(usedRing + 2, (short) nextUsed);
+    }
+
+    /**
      * Whether the chains used since the last call warrant a used buffer notification (2.7.7): with EVENT_IDX when
      * used idx moved past used_event, otherwise unless the driver set VIRTQ_AVAIL_F_NO_INTERRUPT.
      */
@@ -374,20 +411,38 @@ public final class Virtqueue {
                 availIdx, nextAvail, (availIdx - nextAvail) & 0xffff, usedFlags, usedIdx, nextUsed, checkedUsed, events);
     }
 
-    /** Asks the driver not to notify while the device is draining the queue anyway (2.7.10). */
+    /** Asks the driver not to notify while the device is draining or watching the queue anyway (2.7.10). */
     public void disableNotification() {
-        if (!eventIdx) {
+        if (eventIdx) {
+            // An avail_event behind every entry the driver can add next: vring_need_event(event, new, old) is false
+            // for old >= nextAvail, so the driver stays quiet until enableNotification moves it.
+            memory.putShort(usedRing + 4 + 8L * size, (short) (nextAvail - 1));
+        } else {
             memory.putShort(usedRing, (short) USED_F_NO_NOTIFY);
         }
-        // With EVENT_IDX, avail_event still names an entry the device has already passed, so the driver stays quiet
-        // until enableNotification moves it.
+    }
+
+    /**
+     * Starts or ends a watch by the event loop: while on, notifications stay suppressed and
+     * {@link #enableNotification} only looks, so that a chain the driver adds just after a drain finds them off
+     * and is left to the watching loop. Ending it leaves them suppressed: the watcher re-enables and re-checks.
+     */
+    void watch(boolean on) {
+        watched = on;
+        if (on) {
+            disableNotification();
+        }
     }
 
     /**
      * Asks for a notification on the next available chain, then re-checks: returns true when chains arrived in the
-     * meantime and the caller must keep popping (they would not be notified).
+     * meantime and the caller must keep popping (they would not be notified). While the loop watches the queue
+     * ({@link #watch}), notifications stay off and this only looks.
      */
     public boolean enableNotification() {
+        if (watched) {
+            return hasAvailable();
+        }
         if (eventIdx) {
             memory.putShort(usedRing + 4 + 8L * size, (short) nextAvail);
         } else {

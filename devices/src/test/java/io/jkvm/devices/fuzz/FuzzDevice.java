@@ -95,6 +95,7 @@ final class FuzzDevice implements VirtioDevice {
     @Override
     public void reset() {
         context = null;
+        lastQueue = null; // the transport keeps its Virtqueue objects across a reset; the old chain is gone
     }
 
     @Override
@@ -112,6 +113,7 @@ final class FuzzDevice implements VirtioDevice {
             QueueDrain.drain(context, q, c -> serve(q, c));
             checkLastUsed(q);
         } catch (VirtqueueException e) {
+            checkLastUsed(q); // pop() refused the next chain; the one served before it is in the used ring
             if (oracle != null) {
                 oracle.refused(q, q.nextAvail(), e);
             }

@@ -35,7 +35,7 @@ class MmioTransportFuzzTest {
                 boolean mirrored = data.consumeBoolean();
                 if (mirrored) {
                     PAGE.fill(0, MmioTransport.WINDOW_SIZE, (byte) 0);
-                    g.transport.mirrorRegisters(PAGE);
+                    g.transport.mirrorRegisters(PAGE, io.jkvm.devices.virtio.PageMapping.FIXED);
                 }
                 for (int i = 0; i < 256 && data.remainingBytes() > 0; i++) {
                     access(g, data);

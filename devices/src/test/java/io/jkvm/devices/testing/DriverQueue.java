@@ -29,7 +29,7 @@ public final class DriverQueue {
     private int availIdx;
     private int lastUsed;
 
-    DriverQueue(MmioDriver driver, GuestMemory mem, int index, int size, long desc, long avail, long used,
+    public DriverQueue(MmioDriver driver, GuestMemory mem, int index, int size, long desc, long avail, long used,
                 boolean eventIdx) {
         this.driver = driver;
         this.mem = mem;

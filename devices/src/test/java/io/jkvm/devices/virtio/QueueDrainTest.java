@@ -94,7 +94,8 @@ class QueueDrainTest {
         }
 
         @Override
-        public void configChanged() {
+        public void changeConfig(Runnable change) {
+            change.run();
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.jkvm.core.cli;
 
+import io.jkvm.core.vm.BootTimes;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -23,6 +24,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        BootTimes.reached(BootTimes.Step.MAIN);
         System.exit(commandLine().execute(args));
     }
 

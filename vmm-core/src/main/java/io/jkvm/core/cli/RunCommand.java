@@ -6,6 +6,7 @@ import io.jkvm.core.host.HostCheck;
 import io.jkvm.core.kvm.Kvm;
 import io.jkvm.core.kvm.KvmCap;
 import io.jkvm.core.kvm.KvmException;
+import io.jkvm.core.vm.BootTimes;
 import io.jkvm.core.vm.Vm;
 import io.jkvm.core.vm.VmConfig;
 import io.jkvm.core.vm.VmExit;
@@ -81,6 +82,12 @@ final class RunCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     String registers = "exit";
 
+    @Option(names = "--poll-us", paramLabel = "N",
+            description = "After serving a queue, the event loop keeps watching it for up to N microseconds before "
+                    + "it sleeps, the window adapting to the guest (0 = off; none on a one-CPU host) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long pollMicros = VmConfig.DEFAULT_POLL_MICROS;
+
     @Option(names = "--timeout", paramLabel = "SECONDS",
             description = "End the guest after this long, with exit status 124 and a stall report (see "
                     + "--stall-timeout) (default: no limit).")
@@ -98,6 +105,11 @@ final class RunCommand implements Callable<Integer> {
             + "ports and addresses that no device claimed.")
     boolean verbose;
 
+    @Option(names = "--boot-times", description = "Print at exit when jkvm reached each step of the boot, in ms "
+            + "after bin/jkvm started: exec (the JVM's start), main, run, vm-created, kernel-loaded, vm-ready, "
+            + "first-vcpu-entry, first-console-byte.")
+    boolean bootTimes;
+
     @Option(names = "--stats", description = "Print userspace exits by reason, port and address at exit.")
     boolean stats;
 
@@ -108,6 +120,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        BootTimes.reached(BootTimes.Step.RUN);
         err = spec.commandLine().getErr();
         VmConfig config;
         try {
@@ -145,6 +158,9 @@ final class RunCommand implements Callable<Integer> {
             err.flush();
             if (stats || verbose) {
                 printStats(vm);
+            }
+            if (bootTimes) {
+                err.println("jkvm: boot times: " + BootTimes.describe());
             }
             vm.close(); // closes the disks, which fsyncs each writable one
         }
@@ -199,8 +215,11 @@ final class RunCommand implements Callable<Integer> {
         if (cpus < 1 || cpus > MpTable.MAX_CPUS) {
             throw new IllegalArgumentException("--cpus " + cpus + " is out of range: use 1 to " + MpTable.MAX_CPUS);
         }
+        if (pollMicros < 0 || pollMicros > 1_000_000) {
+            throw new IllegalArgumentException("--poll-us " + pollMicros + " is out of range: use 0 (off) to 1000000");
+        }
         VmConfig config = new VmConfig(k, i, extra, ram, cpus, parseDisks(), rng, parseConsole(), parseNotify(),
-                parseRegisters());
+                parseRegisters(), pollMicros);
         // Not a bzImage, command line too long, kernel + initrd larger than --memory: before anything starts.
         LinuxLoader.plan(k, i, config.kernelCmdline(), cpus, ram);
         HostCheck host = HostCheck.run(Kvm.DEVICE);

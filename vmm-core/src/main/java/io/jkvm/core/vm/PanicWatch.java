@@ -21,6 +21,7 @@ final class PanicWatch extends OutputStream {
     private int matched;
     private boolean inPanicLine;
     private volatile String panic;
+    private boolean wrote;
 
     PanicWatch(OutputStream out) {
         this.out = out;
@@ -28,6 +29,7 @@ final class PanicWatch extends OutputStream {
 
     @Override
     public synchronized void write(int b) throws IOException {
+        firstByte();
         watch(b & 0xff); // first: a console that went away must not hide a panic
         out.write(b);
     }
@@ -35,6 +37,7 @@ final class PanicWatch extends OutputStream {
     @Override
     public synchronized void write(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
+        firstByte();
         for (int i = off; i < off + len; i++) {
             watch(b[i] & 0xff);
         }
@@ -44,6 +47,13 @@ final class PanicWatch extends OutputStream {
     @Override
     public synchronized void flush() throws IOException {
         out.flush();
+    }
+
+    private void firstByte() {
+        if (!wrote) {
+            wrote = true;
+            BootTimes.reached(BootTimes.Step.FIRST_CONSOLE_BYTE);
+        }
     }
 
     /** The panic message, or null when the guest has not panicked. */

@@ -54,6 +54,7 @@ final class Vcpu implements Runnable {
     @Override
     public void run() {
         KvmRun run = fd.kvmRun();
+        BootTimes.reached(BootTimes.Step.FIRST_VCPU_ENTRY);
         try {
             while (!stop.stopped()) {
                 int reason;

@@ -13,6 +13,7 @@ import io.jkvm.devices.memory.GuestMemory;
 import io.jkvm.devices.rng.VirtioRng;
 import io.jkvm.devices.virtio.DoorbellRegistrar;
 import io.jkvm.devices.virtio.MmioTransport;
+import io.jkvm.devices.virtio.PageMapping;
 import io.jkvm.devices.virtio.VirtioDevice;
 
 import java.io.OutputStream;
@@ -38,17 +39,19 @@ final class VirtioDevices implements AutoCloseable {
     /** Memory slots of register pages: after guest RAM's (GuestRam uses one per RAM range, at most two). */
     private static final int FIRST_PAGE_SLOT = 8;
     private final VmConfig.Registers registers;
+    private final long pollMicros;
 
-    private VirtioDevices(EventLoop loop, VmConfig.Registers registers) {
+    private VirtioDevices(EventLoop loop, VmConfig.Registers registers, long pollMicros) {
         this.loop = loop;
         this.registers = registers;
+        this.pollMicros = pollMicros;
     }
 
     /** onLoopFailure hears of anything thrown on the event loop thread. */
     static VirtioDevices create(VmConfig config, VmFd vm, GuestMemory memory, IoBus mmio, OutputStream consoleOut,
             Consumer<Throwable> onLoopFailure) {
         VirtioDevices d = new VirtioDevices(config.virtioDeviceCount() == 0 ? null : new EventLoop("jkvm-virtio"),
-                config.registers());
+                config.registers(), config.pollMicros());
         try {
             if (d.loop != null) {
                 d.loop.onFailure(onLoopFailure);
@@ -85,14 +88,28 @@ final class VirtioDevices implements AutoCloseable {
         IrqFdLine irq = new IrqFdLine(vm, Layout.virtioIrq(index));
         irqs.add(irq);
         MmioTransport t = new MmioTransport(device, memory, base, irq, doorbells, loop);
+        t.pollBeforeSleeping(pollMicros * 1000);
         transports.add(t);
         if (registers == VmConfig.Registers.MEMORY) {
             // Reads of the window hit this page; writes to a read-only slot exit as MMIO, or signal an ioeventfd.
             MmapRegion page = MmapRegion.anonymous(MmioTransport.WINDOW_SIZE);
             pages.add(page);
-            t.mirrorRegisters(new GuestMemory(page.regions(0)));
-            vm.setUserMemoryRegion(FIRST_PAGE_SLOT + index, KvmUserspaceMemoryRegion.KVM_MEM_READONLY, base,
-                    MmioTransport.WINDOW_SIZE, page.hostAddress());
+            int slot = FIRST_PAGE_SLOT + index;
+            PageMapping mapping = new PageMapping() {
+                @Override
+                public void unmap() { // a slot of size 0 is deleted (api.rst, KVM_SET_USER_MEMORY_REGION)
+                    vm.setUserMemoryRegion(slot, KvmUserspaceMemoryRegion.KVM_MEM_READONLY, base, 0,
+                            page.hostAddress());
+                }
+
+                @Override
+                public void map() {
+                    vm.setUserMemoryRegion(slot, KvmUserspaceMemoryRegion.KVM_MEM_READONLY, base,
+                            MmioTransport.WINDOW_SIZE, page.hostAddress());
+                }
+            };
+            t.mirrorRegisters(new GuestMemory(page.regions(0)), mapping);
+            mapping.map();
         }
         mmio.add(base, MmioTransport.WINDOW_SIZE, device.name() + index, t);
     }

@@ -62,6 +62,7 @@ public final class Vm implements AutoCloseable {
         kvm = Kvm.open();
         try {
             vm = kvm.createVm();
+            BootTimes.reached(BootTimes.Step.VM_CREATED);
             // Intel VMX needs both ranges (real-mode TSS, identity map); they sit below the IOAPIC, outside RAM.
             vm.setIdentityMapAddr(Layout.KVM_IDENTITY_MAP_ADDRESS);
             vm.setTssAddr(Layout.KVM_TSS_ADDRESS);
@@ -70,6 +71,7 @@ public final class Vm implements AutoCloseable {
             ram = GuestRam.allocate(vm, config.memory());
             loaded = LinuxLoader.load(ram.memory(), config.kernel(), config.initrd(), config.kernelCmdline(),
                     config.cpus(), config.memory());
+            BootTimes.reached(BootTimes.Step.KERNEL_LOADED);
 
             stop = new VmStop(this::kickAll);
             console = new PanicWatch(consoleOut);
@@ -87,6 +89,7 @@ public final class Vm implements AutoCloseable {
                 vcpus.add(new Vcpu(fd, pio, mmio, stop));
             }
             openVcpuStats();
+            BootTimes.reached(BootTimes.Step.VM_READY);
         } catch (RuntimeException e) {
             close();
             throw e;

@@ -8,7 +8,7 @@ import java.util.List;
 
 /** What to boot and with what: the validated form of {@code jkvm run}'s options. */
 public record VmConfig(Path kernel, Path initrd, String userCmdline, long memory, int cpus, List<Disk> disks,
-                       boolean rng, Console console, Notify notifyMode, Registers registers) {
+                       boolean rng, Console console, Notify notifyMode, Registers registers, long pollMicros) {
     /** A raw disk image, read-only or not. */
     public record Disk(Path path, boolean readOnly) {
     }
@@ -32,8 +32,20 @@ public record VmConfig(Path kernel, Path initrd, String userCmdline, long memory
     /** How the guest ends the VM: a reset through the i8042 (reboot=k), also after a panic (panic=-1). */
     public static final String BASE_CMDLINE = "reboot=k panic=-1";
 
+    /** How long the event loop may poll a queue after serving it, by default (see --poll-us). */
+    public static final long DEFAULT_POLL_MICROS = 0;
+
     public VmConfig {
         disks = List.copyOf(disks);
+        if (pollMicros < 0) {
+            throw new IllegalArgumentException("--poll-us " + pollMicros + ": use 0 (off) or more");
+        }
+    }
+
+    public VmConfig(Path kernel, Path initrd, String userCmdline, long memory, int cpus, List<Disk> disks, boolean rng,
+                    Console console, Notify notifyMode, Registers registers) {
+        this(kernel, initrd, userCmdline, memory, cpus, disks, rng, console, notifyMode, registers,
+                DEFAULT_POLL_MICROS);
     }
 
     public VmConfig(Path kernel, Path initrd, String userCmdline, long memory, int cpus, List<Disk> disks, boolean rng,

@@ -57,6 +57,12 @@ class RunCommandErrorsTest {
     }
 
     @Test
+    void negativePollWindow() throws IOException {
+        assertOneLineError(run("run", "--kernel", fakeKernel().toString(), "--poll-us", "-5"),
+                "--poll-us -5", "use 0 (off) to 1000000");
+    }
+
+    @Test
     void kernelIsADirectory() {
         assertOneLineError(run("run", "--kernel", tmp.toString()), "not a regular file");
     }
