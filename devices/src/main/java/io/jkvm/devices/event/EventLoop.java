@@ -28,7 +28,7 @@ public final class EventLoop implements AutoCloseable {
 
     private final MultiThreadIoEventLoopGroup group;
     private final IoEventLoop loop;
-    private final Set<Subscription> live = ConcurrentHashMap.newKeySet();
+    private final Set<AutoCloseable> live = ConcurrentHashMap.newKeySet();
     private volatile Consumer<Throwable> onFailure = t -> { };
 
     public EventLoop(String threadName) {
@@ -77,13 +77,29 @@ public final class EventLoop implements AutoCloseable {
         return s;
     }
 
+    /**
+     * Watches an fd that is not an eventfd (a tap): onReadable runs on the loop thread while fd is readable and
+     * reading is switched on ({@link Watch#setReadInterest}); it must read what it can, since epoll is
+     * level-triggered. Off at first. The watch owns fd from now on and closes it.
+     */
+    public Watch watch(FileDescriptor fd, Runnable onReadable) {
+        Watch w = new Watch(fd, onReadable);
+        live.add(w);
+        loop.register(w).addListener(f -> w.registered(f));
+        return w;
+    }
+
     /** Stops the thread; fds still subscribed are closed. Waits up to a few seconds. */
     @Override
     public void close() {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         // Netty closes the handles registered when shutdown began; one registered during shutdown escapes it.
-        for (Subscription s : live) {
-            s.close();
+        for (AutoCloseable s : live) {
+            try {
+                s.close();
+            } catch (Exception e) {
+                // closing an fd that is already gone
+            }
         }
     }
 
@@ -172,6 +188,118 @@ public final class EventLoop implements AutoCloseable {
             cancelled = true;
             live.remove(this);
             fd.close();
+        }
+    }
+
+    /** A readiness watch on an fd: EPOLLIN on or off, switched on the loop thread. */
+    public final class Watch implements EpollIoHandle {
+        private final FileDescriptor fd;
+        private final Runnable onReadable;
+        private IoRegistration registration;
+        private boolean cancelled;
+        private boolean wantRead;
+        private boolean submitted;
+
+        private Watch(FileDescriptor fd, Runnable onReadable) {
+            this.fd = fd;
+            this.onReadable = onReadable;
+        }
+
+        private void registered(Future<?> f) {
+            if (!f.isSuccess()) {
+                LOG.log(System.Logger.Level.ERROR, "cannot add fd " + fd.intValue() + " to the event loop", f.cause());
+                closeFd();
+                return;
+            }
+            registration = (IoRegistration) f.getNow();
+            if (cancelled) {
+                registration.cancel();
+                closeFd();
+                return;
+            }
+            apply();
+        }
+
+        /**
+         * Switches EPOLLIN on or off; safe from any thread (takes effect on the loop thread, in call order). Off is how a receiver with nowhere to put input stops the loop from waking for it.
+         */
+        public void setReadInterest(boolean on) {
+            // Queued even on the loop thread, so that switches from several threads apply in the order made.
+            try {
+                loop.execute(() -> {
+                    wantRead = on;
+                    apply();
+                });
+            } catch (RejectedExecutionException e) {
+                // the loop is gone with the VM
+            }
+        }
+
+        /** Whether reading is switched on (loop thread). */
+        public boolean readInterest() {
+            return wantRead;
+        }
+
+        private void apply() {
+            if (registration == null || cancelled || submitted == wantRead) {
+                return;
+            }
+            submitted = wantRead;
+            registration.submit(wantRead ? EpollIoOps.EPOLLIN : EpollIoOps.NONE);
+        }
+
+        @Override
+        public FileDescriptor fd() {
+            return fd;
+        }
+
+        @Override
+        public void handle(IoRegistration reg, IoEvent event) {
+            EpollIoOps ops = ((EpollIoEvent) event).ops();
+            if (cancelled || !wantRead || !(ops.contains(EpollIoOps.EPOLLIN) || ops.contains(EpollIoOps.EPOLLERR))) {
+                return;
+            }
+            try {
+                onReadable.run();
+            } catch (Throwable t) {
+                failed("handler for fd " + fd.intValue(), t);
+            }
+        }
+
+        /** Removes fd from the loop and closes it, on the loop thread; safe from any thread. */
+        public void cancel() {
+            try {
+                loop.execute(this::cancelInLoop);
+            } catch (RejectedExecutionException e) {
+                closeFd();
+            }
+        }
+
+        private void cancelInLoop() {
+            if (cancelled) {
+                return;
+            }
+            cancelled = true;
+            live.remove(this);
+            if (registration != null) {
+                registration.cancel();
+                closeFd();
+            }
+        }
+
+        private void closeFd() {
+            try {
+                fd.close();
+            } catch (java.io.IOException e) {
+                // already closed
+            }
+        }
+
+        @Override
+        public void close() {
+            cancelled = true;
+            live.remove(this);
+            closeFd();
         }
     }
 }

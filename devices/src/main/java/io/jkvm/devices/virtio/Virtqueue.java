@@ -226,6 +226,11 @@ public final class Virtqueue {
         return chain;
     }
 
+    /** How many chains the driver has offered and the device not yet popped (at most the queue size if sane). */
+    public int available() {
+        return ((memory.getShortAcquire(availRing + 2) & 0xffff) - nextAvail) & 0xffff;
+    }
+
     /** Whether the driver has offered chains not yet popped. */
     public boolean hasAvailable() {
         return ((memory.getShortAcquire(availRing + 2) & 0xffff) != nextAvail);
@@ -337,6 +342,34 @@ public final class Virtqueue {
     }
 
     /**
+     * Gives back the last n popped chains, unused: the next pops return them again (Firecracker's undo_pop). For a
+     * device that needs several chains for one request and finds too few; popping has no side effect on the rings.
+     */
+    public void unpop(int n) {
+        if (n < 0 || n > size) {
+            throw new IllegalArgumentException("cannot unpop " + n + " chains of a queue of " + size);
+        }
+        nextAvail = (nextAvail - n) & 0xffff;
+    }
+
+    /**
+     * Writes a used element pos places after the last published one, without publishing it (QEMU's virtqueue_fill):
+     * several chains that carry one request become visible together through {@link #flushUsed}.
+     */
+    public void fillUsed(int pos, int head, int len) {
+        long elem = usedRing + 4 + 8L * ((nextUsed + pos) & (size - 1));
+        memory.putInt(elem, head);
+        memory.putInt(elem + 4, len);
+    }
+
+    /** Publishes the count elements written by {@link #fillUsed} with one used idx store (virtqueue_flush). */
+    public void flushUsed(int count) {
+        nextUsed = (nextUsed + count) & 0xffff;
+        // 2.7.8: elements and buffer contents before idx, as in addUsed.
+        memory.putShortRelease(usedRing + 2, (short) nextUsed);
+    }
+
+    /**
      * Whether the chains used since the last call warrant a used buffer notification (2.7.7): with EVENT_IDX when
      * used idx moved past used_event, otherwise unless the driver set VIRTQ_AVAIL_F_NO_INTERRUPT.
      */
@@ -355,6 +388,27 @@ public final class Virtqueue {
             return ((nextUsed - usedEvent - 1) & 0xffff) < ((nextUsed - old) & 0xffff);
         }
         return (memory.getShort(availRing) & AVAIL_F_NO_INTERRUPT) == 0;
+    }
+
+    /**
+     * One line for a stall report: the driver's side as guest memory holds it now (avail flags and idx, used_event)
+     * and the device's (the next avail entry it will read, the used idx it published and the one it last checked for
+     * a notification, used flags and avail_event). Read without the device's lock, from any thread: the device may
+     * be stuck holding it, and a report that races a request in flight shows one of the two states.
+     */
+    public String describe() {
+        if (!started) {
+            return String.format("queue %d: %s, size %d", index, ready ? "ready, not started" : "not ready", size);
+        }
+        int availFlags = memory.getShort(availRing) & 0xffff;
+        int availIdx = memory.getShortAcquire(availRing + 2) & 0xffff;
+        int usedFlags = memory.getShort(usedRing) & 0xffff;
+        int usedIdx = memory.getShortAcquire(usedRing + 2) & 0xffff;
+        String events = !eventIdx ? "no EVENT_IDX" : String.format("used_event %d, avail_event %d",
+                memory.getShort(availRing + 4 + 2L * size) & 0xffff, memory.getShort(usedRing + 4 + 8L * size) & 0xffff);
+        return String.format("queue %d: size %d, avail flags 0x%x idx %d (device at %d: %d pending), used flags 0x%x"
+                + " idx %d (device published %d, checked for notification at %d), %s", index, size, availFlags,
+                availIdx, nextAvail, (availIdx - nextAvail) & 0xffff, usedFlags, usedIdx, nextUsed, checkedUsed, events);
     }
 
     /** Asks the driver not to notify while the device is draining or watching the queue anyway (2.7.10). */

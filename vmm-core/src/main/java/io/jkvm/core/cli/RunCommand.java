@@ -33,7 +33,7 @@ import java.util.concurrent.Callable;
             "1:the guest failed (kernel panic, triple fault) or the VMM did",
             "2:bad input: an option, a missing or unusable file (one line says which)",
             "3:this host cannot run guests (see 'jkvm check')",
-            "124:--timeout passed",
+            "124:--timeout or --stall-timeout passed",
             "128+N:signal N (SIGHUP 129, SIGINT 130, SIGTERM 143): the VM was stopped and its disks flushed"},
         footer = {"%nIn a terminal, Ctrl-A x quits jkvm and Ctrl-A Ctrl-A sends one Ctrl-A to the guest."})
 final class RunCommand implements Callable<Integer> {
@@ -90,8 +90,17 @@ final class RunCommand implements Callable<Integer> {
     long pollMicros = VmConfig.DEFAULT_POLL_MICROS;
 
     @Option(names = "--timeout", paramLabel = "SECONDS",
-            description = "End the guest after this long, with exit status 124 (default: no limit).")
+            description = "End the guest after this long, with exit status 124 and a stall report (see "
+                    + "--stall-timeout) (default: no limit).")
     long timeoutSeconds;
+
+    @Option(names = "--stall-timeout", paramLabel = "SECONDS",
+            description = "End the guest with exit status 124 once it has made no progress (no userspace exit, "
+                    + "virtio request or console byte) for this long, after printing a stall report: every thread's "
+                    + "stack, each vCPU's registers and local APIC, each virtqueue's indexes and each device's "
+                    + "InterruptStatus. An idle guest counts as stalled: for guests with work to do "
+                    + "(default: no limit).")
+    long stallSeconds;
 
     @Option(names = "--verbose", description = "Print the boot layout, and at exit the userspace exits and the "
             + "ports and addresses that no device claimed.")
@@ -144,7 +153,7 @@ final class RunCommand implements Callable<Integer> {
             try (Terminal terminal = Terminal.rawIfInteractive()) {
                 new ConsoleInput(System.in, vm::receiveInput, terminal != null,
                         () -> vm.stop(VmExit.ok("quit from the console (Ctrl-A x)"))).start();
-                exit = vm.run(timeoutSeconds * 1000);
+                exit = vm.run(timeoutSeconds * 1000, stallSeconds * 1000, this::printReport);
             }
             console.flush();
             err.flush();
@@ -166,7 +175,20 @@ final class RunCommand implements Callable<Integer> {
         return exit.status();
     }
 
+    /** A stall report on stderr, one "jkvm: " line each (it may come from the stall watch's thread). */
+    private void printReport(List<String> lines) {
+        synchronized (err) {
+            for (String l : lines) {
+                err.println("jkvm: " + l);
+            }
+            err.flush();
+        }
+    }
+
     private VmConfig validate() {
+        if (timeoutSeconds < 0 || stallSeconds < 0) {
+            throw new IllegalArgumentException("--timeout and --stall-timeout take a number of seconds, 0 or more");
+        }
         if (configFile != null) {
             return fromConfigFile();
         }

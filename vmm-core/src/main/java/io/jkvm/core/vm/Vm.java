@@ -7,6 +7,7 @@ import io.jkvm.core.kvm.Kvm;
 import io.jkvm.core.rtc.CmosRtc;
 import io.jkvm.core.kvm.KvmCpuid2;
 import io.jkvm.core.kvm.KvmException;
+import io.jkvm.core.kvm.KvmExit;
 import io.jkvm.core.kvm.KvmStats;
 import io.jkvm.core.kvm.VcpuFd;
 import io.jkvm.core.kvm.VmFd;
@@ -14,10 +15,16 @@ import io.jkvm.core.serial.Serial8250;
 
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * A Linux guest on KVM: RAM, the in-kernel irqchip and PIT, the 8250 console at 0x3f8 (IRQ 4), the i8042 reset,
@@ -29,6 +36,10 @@ public final class Vm implements AutoCloseable {
     static final int SERIAL_IRQ = 4;
     /** KVM_PIT_SPEAKER_DUMMY: port 0x61 is emulated in the kernel too, so the PIT's speaker gate does not exit. */
     private static final int PIT_SPEAKER_DUMMY = 1;
+    /** Frames per thread in a stall report: enough to see which lock or ioctl a thread is in. */
+    private static final int STACK_DEPTH = 24;
+    /** How long a stall report waits for each vCPU's registers. */
+    private static final long VCPU_ANSWER_MILLIS = 2000;
 
     private final Kvm kvm;
     private final VmFd vm;
@@ -107,14 +118,98 @@ public final class Vm implements AutoCloseable {
 
     /** Starts every vCPU and waits until the guest ends the VM, or {@link #stop} is called, or the timeout passes. */
     public VmExit run(long timeoutMillis) throws InterruptedException {
+        return run(timeoutMillis, 0, null);
+    }
+
+    /**
+     * As {@link #run(long)}, and also ends the VM (status 124) once the guest has made no progress for stallMillis
+     * (0: never; see {@link StallWatch}). Either limit first hands report (null: none) the {@link #stallReport}.
+     */
+    public VmExit run(long timeoutMillis, long stallMillis, Consumer<List<String>> report)
+            throws InterruptedException {
         for (Vcpu v : vcpus) {
             threads.add(v.start());
         }
-        VmExit exit = stop.await(timeoutMillis);
+        VmExit exit;
+        try (StallWatch watch = stallMillis <= 0 ? null : StallWatch.start(stallMillis, this::progress, () -> {
+            if (report != null) {
+                report.accept(stallReport("no progress for " + stallMillis + " ms"));
+            }
+            stop.stop(VmExit.timedOut("the guest made no progress for " + stallMillis + " ms"));
+        })) {
+            exit = stop.await(timeoutMillis, report == null ? null
+                    : () -> report.accept(stallReport("timed out after " + timeoutMillis + " ms")));
+        }
         for (Thread t : threads) {
             t.join(2000); // kicked out of KVM_RUN; an MMIO exit in progress finishes before devices close
         }
         return exit;
+    }
+
+    /**
+     * A count that grows whenever the guest gets something done: userspace exits (but the kicks that end KVM_RUN
+     * from outside, a stall report's own included) and every device counter (requests, bytes, notifications).
+     */
+    long progress() {
+        long p = 0;
+        for (Vcpu v : vcpus) {
+            p += v.counters.total() - v.counters.count(KvmExit.INTR);
+        }
+        if (devices != null) {
+            for (long n : devices.metrics().values()) {
+                p += n;
+            }
+        }
+        return p;
+    }
+
+    /**
+     * What a hang looks like from here: every JVM thread's stack (vCPUs, the event loop, whoever holds a device's
+     * lock), each vCPU's registers and local APIC (read on its own thread, see {@link Vcpu#requestState}), and each
+     * virtio transport's and queue's state.
+     */
+    public List<String> stallReport(String why) {
+        List<String> lines = new ArrayList<>();
+        lines.add("stall report (" + why + ")");
+        List<CompletableFuture<String>> states = new ArrayList<>();
+        for (Vcpu v : vcpus) {
+            states.add(v.requestState());
+        }
+        lines.add("threads:");
+        Map<Thread, StackTraceElement[]> stacks = new TreeMap<>(Comparator.comparing(Thread::getName)
+                .thenComparingLong(Thread::getId));
+        stacks.putAll(Thread.getAllStackTraces());
+        stacks.forEach((t, frames) -> {
+            lines.add(String.format("  \"%s\" %s%s", t.getName(), t.getState(), t.isDaemon() ? " daemon" : ""));
+            for (int i = 0; i < Math.min(frames.length, STACK_DEPTH); i++) {
+                lines.add("      at " + frames[i]);
+            }
+            if (frames.length > STACK_DEPTH) {
+                lines.add("      ... " + (frames.length - STACK_DEPTH) + " more");
+            }
+        });
+        lines.add("vCPUs:");
+        for (int i = 0; i < vcpus.size(); i++) {
+            String state;
+            try {
+                state = states.get(i).get(VCPU_ANSWER_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                state = "no answer within " + VCPU_ANSWER_MILLIS + " ms: its thread is not in KVM_RUN (stack above)";
+            } catch (ExecutionException e) {
+                state = "failed: " + e.getCause();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                state = "interrupted";
+            }
+            lines.add("  vCPU " + vcpus.get(i).fd().id() + ": " + state);
+        }
+        lines.add("virtio:");
+        if (devices != null) {
+            for (String l : devices.describe()) {
+                lines.add("  " + l);
+            }
+        }
+        return lines;
     }
 
     /** Guest input: the virtio console's receive queue when it is the console, else the 8250's FIFO. */
