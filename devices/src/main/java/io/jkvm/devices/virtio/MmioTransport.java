@@ -6,6 +6,8 @@ import io.jkvm.devices.irq.IrqLine;
 import io.jkvm.devices.log.RateLimitedLog;
 import io.jkvm.devices.memory.GuestMemory;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -137,6 +139,23 @@ public final class MmioTransport implements BusDevice, AutoCloseable {
 
     public int interruptStatus() {
         return interruptStatus.get();
+    }
+
+    /**
+     * Lines for a stall report: device status, InterruptStatus (a bit set and never acknowledged is an interrupt the
+     * driver has not handled), whether a thread holds the lock (and how many wait for it), then each queue. Takes no
+     * lock, so that it also describes a device stuck in a request.
+     */
+    public List<String> describe() {
+        List<String> lines = new ArrayList<>();
+        lines.add(String.format("%s: status 0x%x, InterruptStatus 0x%x, lock %s%s%s", label, status,
+                interruptStatus.get(), lock.isLocked() ? "held" : "free",
+                lock.hasQueuedThreads() ? " (" + lock.getQueueLength() + " waiting)" : "",
+                lastError == null ? "" : ", last error: " + lastError));
+        for (Virtqueue q : queues) {
+            lines.add(label + " " + q.describe());
+        }
+        return lines;
     }
 
     /** Why the device last went DEVICE_NEEDS_RESET, or null. */

@@ -390,6 +390,27 @@ public final class Virtqueue {
         return (memory.getShort(availRing) & AVAIL_F_NO_INTERRUPT) == 0;
     }
 
+    /**
+     * One line for a stall report: the driver's side as guest memory holds it now (avail flags and idx, used_event)
+     * and the device's (the next avail entry it will read, the used idx it published and the one it last checked for
+     * a notification, used flags and avail_event). Read without the device's lock, from any thread: the device may
+     * be stuck holding it, and a report that races a request in flight shows one of the two states.
+     */
+    public String describe() {
+        if (!started) {
+            return String.format("queue %d: %s, size %d", index, ready ? "ready, not started" : "not ready", size);
+        }
+        int availFlags = memory.getShort(availRing) & 0xffff;
+        int availIdx = memory.getShortAcquire(availRing + 2) & 0xffff;
+        int usedFlags = memory.getShort(usedRing) & 0xffff;
+        int usedIdx = memory.getShortAcquire(usedRing + 2) & 0xffff;
+        String events = !eventIdx ? "no EVENT_IDX" : String.format("used_event %d, avail_event %d",
+                memory.getShort(availRing + 4 + 2L * size) & 0xffff, memory.getShort(usedRing + 4 + 8L * size) & 0xffff);
+        return String.format("queue %d: size %d, avail flags 0x%x idx %d (device at %d: %d pending), used flags 0x%x"
+                + " idx %d (device published %d, checked for notification at %d), %s", index, size, availFlags,
+                availIdx, nextAvail, (availIdx - nextAvail) & 0xffff, usedFlags, usedIdx, nextUsed, checkedUsed, events);
+    }
+
     /** Asks the driver not to notify while the device is draining or watching the queue anyway (2.7.10). */
     public void disableNotification() {
         if (eventIdx) {

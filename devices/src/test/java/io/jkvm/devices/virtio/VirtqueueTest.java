@@ -190,6 +190,25 @@ class VirtqueueTest {
         assertTrue(q.deviceWantsNotification(q.availIdx() - 1));
     }
 
+    /** A stall report's view: the driver's and the device's indexes and InterruptStatus. */
+    @Test
+    void describeShowsBothSidesOfTheRing() {
+        assertTrue(transport.describe().get(1).endsWith("queue 0: not ready, size 16"), transport.describe().toString());
+        DriverQueue q = driver.start(EVENT_IDX, 16)[0];
+        long buf = driver.alloc(4, 4);
+        q.addChain(writable(buf, 4));
+        q.addChain(writable(buf, 4));
+        q.kick();
+        q.addChain(writable(buf, 4)); // offered, not notified: one pending
+        List<String> lines = transport.describe();
+        assertEquals(2, lines.size(), lines.toString());
+        assertEquals("virtio-test@0xd0000000: status 0xf, InterruptStatus 0x1, lock free", lines.get(0));
+        assertTrue(lines.get(1).contains("avail flags 0x0 idx 3 (device at 2: 1 pending)"), lines.get(1));
+        assertTrue(lines.get(1).contains("used flags 0x0 idx 2 (device published 2, checked for notification at 2)"),
+                lines.get(1));
+        assertTrue(lines.get(1).endsWith(", no EVENT_IDX"), "the test device does not offer it: " + lines.get(1));
+    }
+
     @Test
     void notificationsWithNothingNewSendNoInterrupt() {
         DriverQueue q = driver.start(EVENT_IDX, 16)[0];

@@ -62,6 +62,25 @@ public final class BootParams {
         page.putInt(CODE32_START, (int) kernelAddress);
     }
 
+    /**
+     * A zero page for an ELF kernel, which has no setup header to copy: the fields a 64-bit entry reads are set as
+     * a boot loader fills them (boot.rst): boot_flag, the "HdrS" magic, type_of_loader, kernel_alignment and
+     * cmdline_size; loadflags LOADED_HIGH, since the kernel is above 1 MiB.
+     */
+    public static BootParams forElf() {
+        return new BootParams();
+    }
+
+    private BootParams() {
+        page.putShort(BzImage.BOOT_FLAG, (short) BzImage.BOOT_FLAG_MAGIC);
+        page.putInt(BzImage.HEADER, BzImage.HEADER_MAGIC);
+        page.put(TYPE_OF_LOADER, (byte) LOADER_UNDEFINED);
+        page.put(LOADFLAGS, (byte) BzImage.LOADED_HIGH);
+        page.putInt(BzImage.KERNEL_ALIGNMENT, 0x0100_0000);
+        page.putInt(BzImage.CMDLINE_SIZE, ElfKernel.CMDLINE_SIZE);
+        page.putShort(VID_MODE, (short) VID_MODE_NORMAL);
+    }
+
     /** cmd_line_ptr and ext_cmd_line_ptr: the command line's guest address, split into low and high 32 bits. */
     public BootParams commandLine(long address) {
         page.putInt(CMD_LINE_PTR, (int) address);

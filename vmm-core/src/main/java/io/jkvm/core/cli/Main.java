@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The jkvm command line. */
 @Command(name = "jkvm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A minimal virtual machine monitor on KVM, written in Java.",
-        footer = {"%nThe benchmarks: jkvm bench --help."},
+        footer = {"%nThe benchmarks: jkvm bench --help. Firecracker's API: jkvm serve --help."},
         subcommands = {RunCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit status for bad input (picocli uses 2 for usage errors too). The others are in RunCommand's help. */
@@ -30,12 +30,16 @@ public final class Main implements Runnable {
 
     /** 'jkvm bench' (module bench), on the class path only when bin/jkvm runs a benchmark. */
     private static final String BENCH_COMMAND = "io.jkvm.bench.BenchCommand";
+    /** 'jkvm serve' (module api), on the class path only when bin/jkvm serves the API. */
+    private static final String SERVE_COMMAND = "io.jkvm.api.cli.ServeCommand";
 
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
-        Object bench = benchCommand();
-        if (bench != null) {
-            cl.addSubcommand(bench);
+        for (String name : new String[]{BENCH_COMMAND, SERVE_COMMAND}) {
+            Object command = optionalCommand(name);
+            if (command != null) {
+                cl.addSubcommand(command);
+            }
         }
         // One line, not a usage dump: the problem and how to fix it.
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -46,15 +50,15 @@ public final class Main implements Runnable {
         return cl;
     }
 
-    /** The bench module's command when its jar is on the class path, else null (jkvm run loads none of it). */
-    private static Object benchCommand() {
-        if (Main.class.getClassLoader().getResource(BENCH_COMMAND.replace('.', '/') + ".class") == null) {
+    /** A module's command when its jar is on the class path, else null (jkvm run loads none of it). */
+    private static Object optionalCommand(String name) {
+        if (Main.class.getClassLoader().getResource(name.replace('.', '/') + ".class") == null) {
             return null;
         }
         try {
-            return Class.forName(BENCH_COMMAND).getDeclaredConstructor().newInstance();
+            return Class.forName(name).getDeclaredConstructor().newInstance();
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot load " + BENCH_COMMAND, e);
+            throw new IllegalStateException("cannot load " + name, e);
         }
     }
 

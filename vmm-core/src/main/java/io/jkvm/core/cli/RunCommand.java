@@ -1,10 +1,6 @@
 package io.jkvm.core.cli;
 
-import io.jkvm.core.boot.LinuxLoader;
 import io.jkvm.core.boot.MpTable;
-import io.jkvm.core.host.HostCheck;
-import io.jkvm.core.kvm.Kvm;
-import io.jkvm.core.kvm.KvmCap;
 import io.jkvm.core.kvm.KvmException;
 import io.jkvm.core.vm.BootTimes;
 import io.jkvm.core.vm.Vm;
@@ -37,12 +33,17 @@ import java.util.concurrent.Callable;
             "1:the guest failed (kernel panic, triple fault) or the VMM did",
             "2:bad input: an option, a missing or unusable file (one line says which)",
             "3:this host cannot run guests (see 'jkvm check')",
-            "124:--timeout passed",
+            "124:--timeout or --stall-timeout passed",
             "128+N:signal N (SIGHUP 129, SIGINT 130, SIGTERM 143): the VM was stopped and its disks flushed"},
         footer = {"%nIn a terminal, Ctrl-A x quits jkvm and Ctrl-A Ctrl-A sends one Ctrl-A to the guest."})
 final class RunCommand implements Callable<Integer> {
+    @Option(names = "--config-file", paramLabel = "PATH",
+            description = "Firecracker's JSON configuration (boot-source, machine-config, drives, entropy) instead of "
+                    + "--kernel, --initrd, --cmdline, --memory, --cpus, --disk and --rng.")
+    Path configFile;
+
     @Option(names = "--kernel", paramLabel = "PATH",
-            description = "bzImage to boot (default: the guest built by guest-images/build).")
+            description = "The kernel: a bzImage or an ELF vmlinux (default: the guest built by guest-images/build).")
     Path kernel;
 
     @Option(names = "--initrd", paramLabel = "PATH", description = "initramfs (default: the default guest's, "
@@ -89,8 +90,17 @@ final class RunCommand implements Callable<Integer> {
     long pollMicros = VmConfig.DEFAULT_POLL_MICROS;
 
     @Option(names = "--timeout", paramLabel = "SECONDS",
-            description = "End the guest after this long, with exit status 124 (default: no limit).")
+            description = "End the guest after this long, with exit status 124 and a stall report (see "
+                    + "--stall-timeout) (default: no limit).")
     long timeoutSeconds;
+
+    @Option(names = "--stall-timeout", paramLabel = "SECONDS",
+            description = "End the guest with exit status 124 once it has made no progress (no userspace exit, "
+                    + "virtio request or console byte) for this long, after printing a stall report: every thread's "
+                    + "stack, each vCPU's registers and local APIC, each virtqueue's indexes and each device's "
+                    + "InterruptStatus. An idle guest counts as stalled: for guests with work to do "
+                    + "(default: no limit).")
+    long stallSeconds;
 
     @Option(names = "--verbose", description = "Print the boot layout, and at exit the userspace exits and the "
             + "ports and addresses that no device claimed.")
@@ -116,7 +126,7 @@ final class RunCommand implements Callable<Integer> {
         VmConfig config;
         try {
             config = validate();
-        } catch (HostCannotRunGuests e) {
+        } catch (Preflight.HostCannotRunGuests e) {
             err.println("jkvm: " + e.getMessage());
             return Main.EXIT_NO_KVM;
         } catch (RuntimeException e) { // bad option, missing file, not a bzImage
@@ -143,7 +153,7 @@ final class RunCommand implements Callable<Integer> {
             try (Terminal terminal = Terminal.rawIfInteractive()) {
                 new ConsoleInput(System.in, vm::receiveInput, terminal != null,
                         () -> vm.stop(VmExit.ok("quit from the console (Ctrl-A x)"))).start();
-                exit = vm.run(timeoutSeconds * 1000);
+                exit = vm.run(timeoutSeconds * 1000, stallSeconds * 1000, this::printReport);
             }
             console.flush();
             err.flush();
@@ -165,7 +175,23 @@ final class RunCommand implements Callable<Integer> {
         return exit.status();
     }
 
+    /** A stall report on stderr, one "jkvm: " line each (it may come from the stall watch's thread). */
+    private void printReport(List<String> lines) {
+        synchronized (err) {
+            for (String l : lines) {
+                err.println("jkvm: " + l);
+            }
+            err.flush();
+        }
+    }
+
     private VmConfig validate() {
+        if (timeoutSeconds < 0 || stallSeconds < 0) {
+            throw new IllegalArgumentException("--timeout and --stall-timeout take a number of seconds, 0 or more");
+        }
+        if (configFile != null) {
+            return fromConfigFile();
+        }
         Path k = kernel;
         Path i = initrd;
         String extra = cmdline;
@@ -185,7 +211,7 @@ final class RunCommand implements Callable<Integer> {
         }
         long ram;
         ram = MemorySize.parse(memory);
-        long hostRam = hostMemory();
+        long hostRam = Preflight.hostMemory();
         if (hostRam > 0 && ram > hostRam) {
             throw new IllegalArgumentException(String.format("--memory %s is more than this host's %s of RAM: ask "
                     + "for less", memory, MemorySize.format(hostRam)));
@@ -198,22 +224,22 @@ final class RunCommand implements Callable<Integer> {
         }
         VmConfig config = new VmConfig(k, i, extra, ram, cpus, parseDisks(), rng, parseConsole(), parseNotify(),
                 parseRegisters(), pollMicros);
-        // Not a bzImage, command line too long, kernel + initrd larger than --memory: before anything starts.
-        LinuxLoader.plan(k, i, config.kernelCmdline(), cpus, ram);
-        HostCheck host = HostCheck.run(Kvm.DEVICE);
-        if (host.problem() != null) {
-            throw new HostCannotRunGuests(host.problem());
-        }
-        try (Kvm kvm = Kvm.open()) {
-            int max = kvm.checkExtension(KvmCap.MAX_VCPUS);
-            if (max <= 0) {
-                max = kvm.checkExtension(KvmCap.NR_VCPUS);
-            }
-            if (max > 0 && cpus > max) {
-                throw new IllegalArgumentException("--cpus " + cpus + " is more than this host's KVM allows ("
-                        + max + "): use at most " + max);
+        Preflight.check(config, "--memory", "--cpus");
+        return config;
+    }
+
+    /** The configuration file's VM, with this command's console, notification and register options. */
+    private VmConfig fromConfigFile() {
+        for (String o : new String[]{"--kernel", "--initrd", "--cmdline", "--memory", "--cpus", "--disk", "--rng"}) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
+                throw new IllegalArgumentException(o + " and --config-file both say what to boot: give the "
+                        + "configuration file alone, or drop it");
             }
         }
+        VmConfig c = ConfigFileReader.load().read(configFile);
+        VmConfig config = new VmConfig(c.kernel(), c.initrd(), c.userCmdline(), c.memory(), c.cpus(), c.disks(),
+                c.rng(), parseConsole(), parseNotify(), parseRegisters(), pollMicros);
+        Preflight.check(config, "machine-config mem_size_mib", "machine-config vcpu_count");
         return config;
     }
 
@@ -267,13 +293,6 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** No usable /dev/kvm: a different exit status from bad input, since no option can fix it. */
-    private static final class HostCannotRunGuests extends RuntimeException {
-        HostCannotRunGuests(String message) {
-            super(message, null, false, false);
-        }
-    }
-
     private static void requireReadable(Path p, String what, String option) {
         if (!Files.exists(p)) {
             throw new IllegalArgumentException(what + " file " + p + " does not exist: check " + option);
@@ -293,20 +312,6 @@ final class RunCommand implements Callable<Integer> {
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
             return false; // missing, or no unix view: requireReadable says what is wrong
         }
-    }
-
-    /** MemTotal from /proc/meminfo in bytes, or 0 when unknown. */
-    private static long hostMemory() {
-        try {
-            for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (l.startsWith("MemTotal:")) {
-                    return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return 0;
-        }
-        return 0;
     }
 
     private void printStats(Vm vm) {

@@ -12,7 +12,7 @@ import java.util.function.Consumer;
  * thread finishes the run (vCPUs out of KVM_RUN, the terminal restored, devices closed, disks fsynced); the JVM then
  * exits with 128 + the signal's number. The wait is bounded, so a VM that cannot stop still lets the process end.
  */
-final class ShutdownStop implements AutoCloseable {
+public final class ShutdownStop implements AutoCloseable {
     static final long STOP_WAIT_SECONDS = 10;
 
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -34,7 +34,7 @@ final class ShutdownStop implements AutoCloseable {
     }
 
     /** From now until {@link #close}, a signal that ends the JVM stops the VM through stop first. */
-    static ShutdownStop install(Consumer<VmExit> stop) {
+    public static ShutdownStop install(Consumer<VmExit> stop) {
         return new ShutdownStop(stop);
     }
 

@@ -40,6 +40,8 @@ public final class Ioctls {
     public static final Ioctl KVM_CREATE_PIT2 = iow("KVM_CREATE_PIT2", 0x77, KvmPitConfig.SIZE);
     public static final Ioctl KVM_IOEVENTFD = iow("KVM_IOEVENTFD", 0x79, KvmIoeventfd.SIZE);
     /** On a VM or a vCPU fd (KVM_CAP_BINARY_STATS_FD). */
+    public static final Ioctl KVM_SET_CLOCK = iow("KVM_SET_CLOCK", 0x7b, KvmClockData.SIZE);
+    public static final Ioctl KVM_GET_CLOCK = ior("KVM_GET_CLOCK", 0x7c, KvmClockData.SIZE);
     public static final Ioctl KVM_GET_STATS_FD = io("KVM_GET_STATS_FD", 0xce);
 
     // vCPU ioctls.
@@ -60,7 +62,7 @@ public final class Ioctls {
     public static final List<Ioctl> ALL = List.of(KVM_GET_API_VERSION, KVM_CREATE_VM, KVM_GET_MSR_INDEX_LIST,
             KVM_CHECK_EXTENSION, KVM_GET_VCPU_MMAP_SIZE, KVM_GET_SUPPORTED_CPUID, KVM_CREATE_VCPU,
             KVM_SET_USER_MEMORY_REGION, KVM_SET_TSS_ADDR, KVM_SET_IDENTITY_MAP_ADDR, KVM_CREATE_IRQCHIP, KVM_IRQ_LINE,
-            KVM_IRQFD, KVM_CREATE_PIT2, KVM_IOEVENTFD, KVM_GET_STATS_FD, KVM_RUN, KVM_GET_REGS, KVM_SET_REGS,
+            KVM_IRQFD, KVM_CREATE_PIT2, KVM_IOEVENTFD, KVM_SET_CLOCK, KVM_GET_CLOCK, KVM_GET_STATS_FD, KVM_RUN, KVM_GET_REGS, KVM_SET_REGS,
             KVM_GET_SREGS, KVM_SET_SREGS, KVM_GET_MSRS, KVM_SET_MSRS, KVM_GET_FPU, KVM_SET_FPU, KVM_GET_LAPIC,
             KVM_SET_LAPIC, KVM_SET_CPUID2);
 

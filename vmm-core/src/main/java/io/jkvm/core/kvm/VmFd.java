@@ -8,6 +8,7 @@ import com.sun.jna.Memory;
  * under this object's lock.
  */
 public final class VmFd implements AutoCloseable {
+    private final KvmClockData clockData = new KvmClockData();
     private final Fd fd;
     private final int vcpuMmapSize;
     private final KvmUserspaceMemoryRegion region = new KvmUserspaceMemoryRegion();
@@ -62,6 +63,18 @@ public final class VmFd implements AutoCloseable {
     /** The in-kernel i8254 PIT, after {@link #createIrqchip()}. */
     public void createPit2(int flags) {
         fd.ioctl(Ioctls.KVM_CREATE_PIT2, new KvmPitConfig(flags));
+    }
+
+    /** The guest's kvmclock now, in nanoseconds (KVM_GET_CLOCK). */
+    public synchronized long getClock() {
+        fd.ioctl(Ioctls.KVM_GET_CLOCK, clockData);
+        return clockData.clock();
+    }
+
+    /** Sets the guest's kvmclock (KVM_SET_CLOCK); every vCPU's pvclock page is updated before it runs again. */
+    public synchronized void setClock(long nanos) {
+        clockData.set(nanos);
+        fd.ioctl(Ioctls.KVM_SET_CLOCK, clockData);
     }
 
     /** Drives a GSI of the in-kernel irqchip high or low (KVM_IRQ_LINE): an edge is high then low. */

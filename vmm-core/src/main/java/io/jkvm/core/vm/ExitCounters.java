@@ -29,6 +29,11 @@ final class ExitCounters {
         return m;
     }
 
+    /** Exits for reason (a KvmExit code). */
+    long count(int reason) {
+        return byReason[reason >= 0 && reason < REASONS ? reason : 0];
+    }
+
     long total() {
         long t = 0;
         for (long n : byReason) {

@@ -131,6 +131,15 @@ final class VirtioDevices implements AutoCloseable {
         return m;
     }
 
+    /** Each transport's and queue's state, for a stall report (see {@link MmioTransport#describe}). */
+    List<String> describe() {
+        List<String> lines = new ArrayList<>();
+        for (MmioTransport t : transports) {
+            lines.addAll(t.describe());
+        }
+        return lines;
+    }
+
     /** Stops in the order the devices API asks: transports (doorbells off), the loop, then the backends. */
     @Override
     public void close() {

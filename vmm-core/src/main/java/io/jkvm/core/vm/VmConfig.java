@@ -29,8 +29,11 @@ public record VmConfig(Path kernel, Path initrd, String userCmdline, long memory
      */
     public enum Registers { EXIT, MEMORY }
 
-    /** How the guest ends the VM: a reset through the i8042 (reboot=k), also after a panic (panic=-1). */
-    public static final String BASE_CMDLINE = "reboot=k panic=-1";
+    /**
+     * How the guest ends the VM: a reset through the i8042 (reboot=k), also after a panic (panic=-1). The i8042
+     * has a keyboard only, which takes no commands (jkvm's I8042): the kernel is told so, and does not probe for more.
+     */
+    public static final String BASE_CMDLINE = "reboot=k panic=-1 i8042.noaux i8042.nomux i8042.dumbkbd";
 
     /** How long the event loop may poll a queue after serving it, by default (see --poll-us). */
     public static final long DEFAULT_POLL_MICROS = 0;

@@ -28,9 +28,13 @@ final class VmStop {
         return exit != null;
     }
 
-    VmExit await(long timeoutMillis) throws InterruptedException {
+    /** Waits for the end; after timeoutMillis (0: never) runs beforeTimeout (null: nothing) and stops the VM. */
+    VmExit await(long timeoutMillis, Runnable beforeTimeout) throws InterruptedException {
         if (timeoutMillis > 0) {
             if (!latch.await(timeoutMillis, TimeUnit.MILLISECONDS)) {
+                if (beforeTimeout != null) {
+                    beforeTimeout.run();
+                }
                 stop(VmExit.timedOut("timed out after " + timeoutMillis + " ms"));
             }
         } else {

@@ -36,7 +36,7 @@ class KvmAbiTest {
     private static final List<Class<?>> BINDING_CLASSES = List.of(LibC.class, Ioctls.class, KvmCap.class,
             KvmExit.class, KvmRun.class, KvmUserspaceMemoryRegion.class, KvmRegs.class, KvmSegment.class,
             KvmDtable.class, KvmSregs.class, KvmFpu.class, KvmCpuid2.class, KvmMsrs.class, KvmMsrList.class,
-            KvmLapicState.class, KvmPitConfig.class, KvmIoeventfd.class, KvmIrqfd.class, KvmIrqLevel.class,
+            KvmLapicState.class, KvmPitConfig.class, KvmIoeventfd.class, KvmIrqfd.class, KvmIrqLevel.class, KvmClockData.class,
             KvmStats.class, Kvm.class, MmapRegion.class);
 
     @Test
@@ -158,6 +158,7 @@ class KvmAbiTest {
         c(KvmIrqfd.class, "KVM_IRQFD_FLAG_DEASSIGN", "KVM_IRQFD_FLAG_DEASSIGN");
         c(KvmIrqfd.class, "KVM_IRQFD_FLAG_RESAMPLE", "KVM_IRQFD_FLAG_RESAMPLE");
         struct(KvmIrqLevel.class, "struct kvm_irq_level", "IRQ", "LEVEL");
+        struct(KvmClockData.class, "struct kvm_clock_data", "CLOCK", "FLAGS");
 
         String header = "struct kvm_stats_header";
         c(KvmStats.class, "HEADER_SIZE", "sizeof(" + header + ")");
