@@ -164,14 +164,13 @@ final class RunCommand implements Callable<Integer> {
                 err.println("jkvm: boot times: " + BootTimes.describe());
             }
             vm.close(); // closes the disks, which fsyncs each writable one
-        }
-        if (exit.status() != 0) {
-            err.println("jkvm: " + exit.reason());
-        } else if (verbose) {
-            err.println("jkvm: " + exit.reason());
+            // Before the signal hook is released: once it returns, the JVM halts and a later line is lost.
+            if (exit.status() != 0 || verbose) {
+                err.println("jkvm: " + exit.reason());
+            }
+            err.flush();
         }
         // A vCPU thread that did not leave KVM_RUN keeps its VM's mappings (Vm.close); exiting the process ends it.
-        err.flush();
         return exit.status();
     }
 
