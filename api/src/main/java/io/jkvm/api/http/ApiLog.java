@@ -1,11 +1,8 @@
 package io.jkvm.api.http;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.List;
 
@@ -18,7 +15,7 @@ public final class ApiLog implements AutoCloseable {
     static final List<String> LEVELS = List.of("off", "error", "warning", "info", "debug", "trace");
 
     private final String id;
-    private OutputStream out;
+    private final LineFile file = new LineFile();
     private int threshold;
     private boolean showLevel;
 
@@ -28,11 +25,7 @@ public final class ApiLog implements AutoCloseable {
 
     /** Opens path for appending (a named pipe: for writing). */
     public synchronized void open(Path path, String level, boolean showLevel) throws IOException {
-        OutputStream o = Files.isRegularFile(path) || !Files.exists(path)
-                ? Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND)
-                : Files.newOutputStream(path, StandardOpenOption.WRITE);
-        close();
-        out = o;
+        file.open(path);
         threshold = LEVELS.indexOf(level);
         this.showLevel = showLevel;
     }
@@ -50,14 +43,13 @@ public final class ApiLog implements AutoCloseable {
     }
 
     private synchronized void write(int level, String message) {
-        if (out == null || level > threshold) {
+        if (!file.isOpen() || level > threshold) {
             return;
         }
         String line = Instant.now() + " [" + id + (showLevel ? ":" + LEVELS.get(level).toUpperCase() : "") + "] "
-                + message + "\n";
+                + message;
         try {
-            out.write(line.getBytes(StandardCharsets.UTF_8));
-            out.flush();
+            file.writeLine(line.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             // A reader that went away (a pipe) must not stop the API: the line is lost, as Firecracker's would be.
         }
@@ -65,13 +57,6 @@ public final class ApiLog implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (out != null) {
-            try {
-                out.close();
-            } catch (IOException e) {
-                // nothing to do: the log is best effort
-            }
-            out = null;
-        }
+        file.close();
     }
 }

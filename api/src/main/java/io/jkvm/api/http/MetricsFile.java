@@ -4,10 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jkvm.api.config.JsonBody;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 
 /**
@@ -16,24 +13,20 @@ import java.util.Map;
  * counters); "utc_timestamp_ms" says when.
  */
 public final class MetricsFile implements AutoCloseable {
-    private OutputStream out;
+    private final LineFile file = new LineFile();
     private long flushes;
 
     public synchronized void open(Path path) throws IOException {
-        OutputStream o = Files.isRegularFile(path) || !Files.exists(path)
-                ? Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND)
-                : Files.newOutputStream(path, StandardOpenOption.WRITE);
-        close();
-        out = o;
+        file.open(path);
     }
 
     public synchronized boolean isOpen() {
-        return out != null;
+        return file.isOpen();
     }
 
     /** Writes one line; false when no metrics file is set. */
     public synchronized boolean flush(Map<String, Long> counters) throws IOException {
-        if (out == null) {
+        if (!file.isOpen()) {
             return false;
         }
         ObjectNode line = JsonBody.mapper().createObjectNode();
@@ -41,21 +34,11 @@ public final class MetricsFile implements AutoCloseable {
         line.put("flushes", ++flushes);
         ObjectNode c = line.putObject("jkvm");
         counters.forEach(c::put);
-        out.write(JsonBody.mapper().writeValueAsBytes(line));
-        out.write('\n');
-        out.flush();
-        return true;
+        return file.writeLine(JsonBody.mapper().writeValueAsBytes(line));
     }
 
     @Override
     public synchronized void close() {
-        if (out != null) {
-            try {
-                out.close();
-            } catch (IOException e) {
-                // best effort, as the log
-            }
-            out = null;
-        }
+        file.close();
     }
 }
